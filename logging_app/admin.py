@@ -1,0 +1,94 @@
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+from . import models
+from .registry import LOGS
+
+
+@admin.register(models.AccountGroup)
+class AccountGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "description")
+    search_fields = ("name", "description")
+
+
+@admin.register(models.Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ("username", "description", "virtual_number", "group")
+    list_filter = ("group",)
+    list_select_related = ("group",)
+    search_fields = ("username", "description", "virtual_number")
+
+
+class CdrPolicyForm(forms.ModelForm):
+    class Meta:
+        model = models.CdrPolicy
+        fields = ("period", "duration")
+        help_texts = {
+            "duration": (
+                "Direct calls (CALL, TRANSFER) are kept for duration × period, then purged. "
+                "0 is the No-CDR option: direct calls are not recorded at all. "
+                "Conferences and 3-way calls are always logged."
+            )
+        }
+
+
+@admin.register(models.CdrPolicy)
+class CdrPolicyAdmin(admin.ModelAdmin):
+    """The policy is one record: the list leads straight to it, and no second can be added."""
+
+    form = CdrPolicyForm
+    readonly_fields = ("effect",)
+    fields = ("period", "duration", "effect")
+
+    @admin.display(description="What this policy does")
+    def effect(self, policy: models.CdrPolicy) -> str:
+        return policy.describe()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        policy = models.CdrPolicy.current()
+        return HttpResponseRedirect(
+            reverse("admin:logging_app_cdrpolicy_change", args=[policy.pk])
+        )
+
+
+class ReadOnlyLogAdmin(admin.ModelAdmin):
+    """Log rows come from the appliance only: the admin shows them and changes nothing."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+for _spec in LOGS.values():
+    admin.site.register(
+        _spec.model,
+        type(
+            f"{_spec.model.__name__}Admin",
+            (ReadOnlyLogAdmin,),
+            {
+                "list_display": _spec.table._meta.fields,
+                "list_filter": tuple(
+                    name
+                    for name in _spec.filterset._meta.fields
+                    if _spec.model._meta.get_field(name).choices
+                ),
+                "date_hierarchy": _spec.time_field,
+                "list_select_related": _spec.link_fields,
+            },
+        ),
+    )

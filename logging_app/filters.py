@@ -1,0 +1,179 @@
+"""The filters of the log lists, one FilterSet per log over a shared base.
+
+Query parameters are the DESIGN contract: `since`, `until`, `account`, `q` and each
+enumerated field by its name, repeatable (`disposition=BUSY&disposition=FAILED`).
+"""
+
+from functools import reduce
+from operator import or_
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from . import models
+
+
+class LogFilterForm(forms.Form):
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "“Until” must not be before “since”.")
+        return cleaned
+
+
+_DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1})
+
+
+class LogFilterSet(django_filters.FilterSet):
+    """Date range, account and free text for every log; choices become multi-value filters.
+
+    Subclasses name their time field, the fields holding an account name as received,
+    the links to Account, and the fields free text searches.
+    """
+
+    time_field: str = ""
+    account_name_fields: tuple[str, ...] = ()
+    account_link_fields: tuple[str, ...] = ()
+    search_fields: tuple[str, ...] = ()
+
+    since = django_filters.DateTimeFilter(
+        method="filter_since", label="Since", widget=_DATETIME_WIDGET
+    )
+    until = django_filters.DateTimeFilter(
+        method="filter_until", label="Until", widget=_DATETIME_WIDGET
+    )
+    account = django_filters.CharFilter(method="filter_account", label="Account")
+    q = django_filters.CharFilter(method="filter_text", label="Text")
+
+    class Meta:
+        form = LogFilterForm
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not (self.account_name_fields or self.account_link_fields):
+            del self.filters["account"]
+
+    @classmethod
+    def filter_for_lookup(cls, field, lookup_type):
+        # Enumerations filter on several values at once: ?disposition=BUSY&disposition=FAILED
+        if field.choices and lookup_type == "exact":
+            return django_filters.MultipleChoiceFilter, {
+                "choices": field.choices,
+                "widget": forms.CheckboxSelectMultiple,
+            }
+        return super().filter_for_lookup(field, lookup_type)
+
+    def filter_since(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(**{f"{self.time_field}__gte": value})
+
+    def filter_until(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(**{f"{self.time_field}__lte": value})
+
+    def filter_account(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        conditions = [Q(**{field: value}) for field in self.account_name_fields]
+        if self.account_link_fields:
+            account_ids = models.Account.objects.filter(username=value).values("id")
+            conditions += [Q(**{f"{field}__in": account_ids}) for field in self.account_link_fields]
+        return queryset.filter(reduce(or_, conditions))
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            reduce(or_, (Q(**{f"{field}__icontains": value}) for field in self.search_fields))
+        )
+
+
+class SecurityEventFilter(LogFilterSet):
+    time_field = "timestamp"
+    account_name_fields = ("account_name",)
+    search_fields = ("signature_id", "name", "details", "account_name")
+    severity = django_filters.MultipleChoiceFilter(
+        choices=[(str(level), str(level)) for level in range(11)],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta(LogFilterSet.Meta):
+        model = models.SecurityEvent
+        fields = ["severity", "source_log", "signature_id"]
+
+
+class SystemEventFilter(LogFilterSet):
+    time_field = "timestamp"
+    search_fields = ("message", "details")
+
+    class Meta(LogFilterSet.Meta):
+        model = models.SystemEvent
+        fields = ["event_type", "level"]
+
+
+class WebSessionEventFilter(LogFilterSet):
+    time_field = "date_created"
+    account_name_fields = ("principal",)
+    search_fields = ("principal", "ip_address")
+
+    class Meta(LogFilterSet.Meta):
+        model = models.WebSessionEvent
+        fields = ["event_type", "ip_address"]
+
+
+class CallDetailRecordFilter(LogFilterSet):
+    time_field = "call_date"
+    account_link_fields = ("caller_account", "callee_account")
+    search_fields = (
+        "caller_number",
+        "caller",
+        "callee_number",
+        "callee",
+        "call_id",
+        "call_route",
+    )
+
+    class Meta(LogFilterSet.Meta):
+        model = models.CallDetailRecord
+        fields = ["disposition", "hangup_cause", "call_type", "call_id"]
+
+
+class SipSessionEventFilter(LogFilterSet):
+    time_field = "timestamp"
+    account_name_fields = ("username",)
+    account_link_fields = ("account",)
+    search_fields = ("username", "details", "remote_address")
+
+    class Meta(LogFilterSet.Meta):
+        model = models.SipSessionEvent
+        fields = ["event", "remote_address", "reconciled"]
+
+
+class SecureMessageFilter(LogFilterSet):
+    time_field = "received"
+    account_name_fields = ("sender", "recipient")
+    search_fields = ("sender", "recipient", "api_version")
+
+    class Meta(LogFilterSet.Meta):
+        model = models.SecureMessage
+        fields = ["status", "uuid", "tech_message"]
+
+
+class InstallMessageFilter(LogFilterSet):
+    time_field = "timestamp"
+    account_name_fields = ("account_name",)
+    search_fields = ("account_name", "platform", "sent_by", "recipient")
+
+    class Meta(LogFilterSet.Meta):
+        model = models.InstallMessage
+        fields = ["variant", "message_type", "sent"]
+
+
+class ActivationMessageFilter(LogFilterSet):
+    time_field = "timestamp"
+    account_name_fields = ("account_name",)
+    search_fields = ("account_name", "sent_by", "recipient")
+
+    class Meta(LogFilterSet.Meta):
+        model = models.ActivationMessage
+        fields = ["message_type", "consumed", "sent"]

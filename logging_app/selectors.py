@@ -1,0 +1,104 @@
+"""Reads: what the pages show, built from the per-log declarations."""
+
+import heapq
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Model, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from . import models
+from .registry import LOGS, LogSpec
+
+ACCOUNT_TIMELINE_LENGTH = 50
+
+
+def log_queryset(spec: LogSpec) -> QuerySet:
+    """The rows of one log, newest first, with the accounts the table links to.
+
+    The ordering ends with the primary key so that rows of equal time keep their order
+    from page to page; (time, id) is the index every log has.
+    """
+    queryset = spec.model.objects.order_by(f"-{spec.time_field}", "-id")
+    if spec.link_fields:
+        queryset = queryset.select_related(*spec.link_fields)
+    return queryset
+
+
+def log_record(spec: LogSpec, pk: int) -> Model | None:
+    return log_queryset(spec).filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    time: datetime
+    log: LogSpec
+    record: Model
+
+    @property
+    def url(self) -> str:
+        return reverse("log_detail", args=[self.log.slug, self.record.pk])
+
+
+def _account_condition(spec: LogSpec, username: str, account: models.Account | None) -> Q | None:
+    conditions = Q()
+    for link in spec.account_links:
+        if account is not None:
+            conditions |= Q(**{link.link: account})
+        if link.match == "username":
+            conditions |= Q(**{link.source: username})
+    return conditions or None
+
+
+def account_timeline(
+    *, username: str, account: models.Account | None, limit: int = ACCOUNT_TIMELINE_LENGTH
+) -> list[TimelineEntry]:
+    """The account's most recent activity across every log, newest first, as one list.
+
+    Each log contributes at most `limit` rows through its (account, time) index; the
+    merge keeps the newest `limit` of them.
+    """
+    streams = []
+    for spec in LOGS.values():
+        condition = _account_condition(spec, username, account)
+        if condition is None:
+            continue
+        rows = log_queryset(spec).filter(condition)[:limit]
+        streams.append(
+            [TimelineEntry(getattr(row, spec.time_field), spec, row) for row in rows]
+        )
+    merged = heapq.merge(*streams, key=lambda entry: entry.time, reverse=True)
+    return [entry for _, entry in zip(range(limit), merged, strict=False)]
+
+
+def account_has_activity(*, username: str) -> bool:
+    return any(
+        spec.model.objects.filter(condition).exists()
+        for spec in LOGS.values()
+        if (condition := _account_condition(spec, username, None)) is not None
+    )
+
+
+@dataclass(frozen=True)
+class LogCount:
+    log: LogSpec
+    count: int
+
+
+def recent_counts(*, hours: int = 24) -> list[LogCount]:
+    """How many rows each log received in the last `hours`, through its time index."""
+    since = timezone.now() - timedelta(hours=hours)
+    return [
+        LogCount(spec, spec.model.objects.filter(**{f"{spec.time_field}__gte": since}).count())
+        for spec in LOGS.values()
+    ]
+
+
+def call_legs(record: models.CallDetailRecord) -> QuerySet:
+    """The other rows sharing a call id: the legs of a 3-way, conference or transfer."""
+    return (
+        models.CallDetailRecord.objects.filter(call_id=record.call_id)
+        .exclude(pk=record.pk)
+        .order_by("call_date", "id")
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("logging/<slug:log>/", views.log_list, name="log_list"),
+    path("logging/<slug:log>/<int:pk>/", views.log_detail, name="log_detail"),
+    path("accounts/", views.account_list, name="account_list"),
+    path("accounts/<str:username>/", views.account_detail, name="account_detail"),
+    path("healthz", views.healthz, name="healthz"),
+]

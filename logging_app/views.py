@@ -1,0 +1,239 @@
+"""The console's pages: one list view, one detail view and one export for all eight logs."""
+
+import csv
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from . import models, selectors
+from .registry import LOGS, LogSpec
+from .tables import list_url
+from .templatetags.console import hms
+
+PAGE_SIZES = (25, 50, 100, 200)
+EXPORT_CHUNK = 2000
+# A spreadsheet runs a cell starting with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ListOptionsForm(forms.Form):
+    """The list parameters that are not filters: page size and export format."""
+
+    per_page = forms.TypedChoiceField(
+        choices=[(size, size) for size in PAGE_SIZES], coerce=int, required=False
+    )
+    export = forms.ChoiceField(choices=[("csv", "CSV")], required=False)
+
+
+def _log_spec(log: str) -> LogSpec:
+    try:
+        return LOGS[log]
+    except KeyError:
+        raise Http404(f"There is no log called {log!r}.") from None
+
+
+def _can_view(user, model: type[Model]) -> bool:
+    opts = model._meta
+    return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+
+
+def _require_view_permission(request: HttpRequest, model: type[Model]) -> None:
+    if not _can_view(request.user, model):
+        raise PermissionDenied
+
+
+def _safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _export_csv(spec: LogSpec, table, queryset) -> StreamingHttpResponse:
+    """Stream the filtered rows as CSV, with the table's columns, in constant memory."""
+    columns = [column for column in table.columns if column.name]
+    zone = timezone.get_current_timezone_name()
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield writer.writerow([f"{column.header} ({zone})" if column.name == spec.time_field
+                               else column.header for column in columns])
+        for record in queryset.iterator(chunk_size=EXPORT_CHUNK):
+            yield writer.writerow(
+                [_safe_cell(_export_value(record, column.name)) for column in columns]
+            )
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{spec.slug}-{stamp}.csv"'
+    return response
+
+
+def _export_value(record: Model, name: str):
+    value = getattr(record, name)
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return timezone.localtime(value).isoformat()
+    return value
+
+
+def log_list(request: HttpRequest, log: str) -> HttpResponse:
+    spec = _log_spec(log)
+    _require_view_permission(request, spec.model)
+
+    filterset = spec.filterset(request.GET or None, queryset=selectors.log_queryset(spec))
+    options = ListOptionsForm(request.GET)
+    valid = options.is_valid() & (not filterset.is_bound or filterset.is_valid())
+    queryset = filterset.qs if valid else filterset.queryset.none()
+
+    table = spec.table(queryset)
+    per_page = (valid and options.cleaned_data["per_page"]) or PAGE_SIZES[1]
+    # LazyPaginator fetches one row past the page instead of counting the whole table.
+    RequestConfig(
+        request, paginate={"paginator_class": LazyPaginator, "per_page": per_page}
+    ).configure(table)
+
+    if valid and options.cleaned_data["export"] == "csv":
+        return _export_csv(spec, table, table.data.data)
+
+    context = {
+        "log": spec,
+        "filter": filterset,
+        "options": options,
+        "table": table,
+        "page_sizes": PAGE_SIZES,
+        "per_page": per_page,
+        "cdr_policy": models.CdrPolicy.current() if spec.slug == "cdr" else None,
+    }
+    return render(request, "logging/list.html", context, status=200 if valid else 400)
+
+
+@dataclass(frozen=True)
+class DetailRow:
+    label: str
+    value: object
+    url: str = ""
+    preformatted: bool = False
+
+
+_DURATION_FIELDS = {"total_duration", "call_duration"}
+
+
+def _detail_rows(spec: LogSpec, record: Model) -> list[DetailRow]:
+    """Every field of the record in the model's (the manual's) order."""
+    links = {link.source: link.link for link in spec.account_links}
+    link_fields = set(links.values())
+    rows = []
+    for field in record._meta.concrete_fields:
+        if field.primary_key or field.name in link_fields:
+            continue
+        value = getattr(record, field.name)
+        url = ""
+        if field.name in links:
+            account = getattr(record, links[field.name])
+            if account is not None:
+                url = reverse("account_detail", args=[account.username])
+            elif value and field.name not in ("caller_number", "callee_number"):
+                url = reverse("account_detail", args=[value])
+        elif field.name in _DURATION_FIELDS:
+            value = hms(value)
+        elif field.name == "call_id":
+            url = list_url("cdr", call_id=value)
+        elif field.choices:
+            value = getattr(record, f"get_{field.name}_display")()
+        rows.append(
+            DetailRow(
+                label=field.verbose_name,
+                value=value,
+                url=url,
+                preformatted=field.name == "details",
+            )
+        )
+    return rows
+
+
+def _source_url(event: models.SecurityEvent) -> str:
+    if event.source_id is None or event.source_log not in LOGS:
+        return ""
+    return reverse("log_detail", args=[event.source_log, event.source_id])
+
+
+def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
+    spec = _log_spec(log)
+    _require_view_permission(request, spec.model)
+    record = selectors.log_record(spec, pk)
+    if record is None:
+        raise Http404(f"There is no {spec.title} record {pk}.")
+
+    context = {
+        "log": spec,
+        "record": record,
+        "rows": _detail_rows(spec, record),
+        "time": getattr(record, spec.time_field),
+    }
+    if isinstance(record, models.CallDetailRecord):
+        context["legs"] = selectors.call_legs(record)[:50]
+    if isinstance(record, models.SecurityEvent):
+        context["source_url"] = _source_url(record)
+    return render(request, "logging/detail.html", context)
+
+
+def account_list(request: HttpRequest) -> HttpResponse:
+    _require_view_permission(request, models.Account)
+    accounts = models.Account.objects.select_related("group")
+    query = request.GET.get("q", "").strip()
+    if query:
+        accounts = accounts.filter(username__icontains=query) | accounts.filter(
+            description__icontains=query
+        ) | accounts.filter(virtual_number__icontains=query)
+    context = {"accounts": accounts.order_by("username")[:500], "query": query}
+    return render(request, "accounts/list.html", context)
+
+
+def account_detail(request: HttpRequest, username: str) -> HttpResponse:
+    _require_view_permission(request, models.Account)
+    account = models.Account.objects.select_related("group").filter(username=username).first()
+    if account is None and not selectors.account_has_activity(username=username):
+        raise Http404(f"There is no account {username!r} and no activity under that name.")
+    context = {
+        "username": username,
+        "account": account,
+        "timeline": selectors.account_timeline(username=username, account=account),
+        "sip_url": list_url("sip-sessions", account=username),
+    }
+    return render(request, "accounts/detail.html", context)
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    counts = [
+        count
+        for count in selectors.recent_counts(hours=24)
+        if _can_view(request.user, count.log.model)
+    ]
+    return render(request, "overview.html", {"counts": counts})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})
