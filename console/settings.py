@@ -200,7 +200,8 @@ if _env_bool("BEHIND_TLS_PROXY", False):
 
 DJANGO_TABLES2_TEMPLATE = "logging/table.html"
 
-LIST_PAGE_SIZE = _env_int("LIST_PAGE_SIZE", 50, minimum=1)
+# The largest ingest request body; larger batches are refused with 413.
+INGEST_MAX_BODY_BYTES = _env_int("INGEST_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
 
 LOGGING = {
     "version": 1,

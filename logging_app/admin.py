@@ -1,10 +1,11 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from . import models
 from .registry import LOGS
+from .tokens import ingest_token_issue, ingest_token_revoke
 
 
 @admin.register(models.AccountGroup)
@@ -57,6 +58,34 @@ class CdrPolicyAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(
             reverse("admin:logging_app_cdrpolicy_change", args=[policy.pk])
         )
+
+
+@admin.register(models.IngestToken)
+class IngestTokenAdmin(admin.ModelAdmin):
+    """Tokens are made here or with `manage.py create_ingest_token`; the token shows once."""
+
+    list_display = ("name", "hint", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("hint", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke",)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        return ("name",) if obj is None else ("name", *self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: models.IngestToken, form, change: bool):
+        if not change:
+            token = ingest_token_issue(token=obj)
+            messages.warning(
+                request,
+                f"The token for {obj.name} is {token} — copy it now: it is not stored "
+                "and cannot be shown again.",
+            )
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        for token in queryset:
+            ingest_token_revoke(token=token)
+        self.message_user(request, f"Revoked {queryset.count()} token(s).")
 
 
 class ReadOnlyLogAdmin(admin.ModelAdmin):

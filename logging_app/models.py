@@ -447,3 +447,30 @@ class CdrPolicy(models.Model):
             f"Direct calls (CALL, TRANSFER) are kept for {amount}, then purged; "
             "conferences and 3-way calls are kept as ever."
         )
+
+
+# --- Ingest tokens ------------------------------------------------------------------------
+
+
+class IngestToken(models.Model):
+    """A bearer token the appliance pushes events with. Only its SHA-256 is stored."""
+
+    PREFIX = "lc_"
+
+    name = models.CharField(max_length=100, unique=True, help_text="Who or what uses it.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the token, to recognise it in lists without storing it.
+    hint = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import api, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -8,5 +8,6 @@ urlpatterns = [
     path("logging/<slug:log>/<int:pk>/", views.log_detail, name="log_detail"),
     path("accounts/", views.account_list, name="account_list"),
     path("accounts/<str:username>/", views.account_detail, name="account_detail"),
+    path("api/ingest/<slug:log>/", api.ingest_view, name="ingest"),
     path("healthz", views.healthz, name="healthz"),
 ]
