@@ -198,6 +198,11 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 if _env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# How Security events present themselves in CEF lines (the CEF header's device fields).
+SIEM_DEVICE_VENDOR = os.environ.get("SIEM_DEVICE_VENDOR", "Secure Voice")
+SIEM_DEVICE_PRODUCT = os.environ.get("SIEM_DEVICE_PRODUCT", "Logging Console")
+SIEM_DEVICE_VERSION = os.environ.get("SIEM_DEVICE_VERSION", "1.0")
+
 DJANGO_TABLES2_TEMPLATE = "logging/table.html"
 
 # The largest ingest request body; larger batches are refused with 413.

@@ -28,7 +28,7 @@ class CdrPolicyForm(forms.ModelForm):
         fields = ("period", "duration")
         help_texts = {
             "duration": (
-                "Direct calls (CALL, TRANSFER) are kept for duration × period, then purged. "
+                "Direct calls (CALL, TRANSFER) are kept for duration times period, then purged. "
                 "0 is the No-CDR option: direct calls are not recorded at all. "
                 "Conferences and 3-way calls are always logged."
             )

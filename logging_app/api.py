@@ -66,11 +66,10 @@ def ingest_view(request: HttpRequest, log: str) -> JsonResponse:
             f"Unsupported content type {content_type or '(none)'!r}: send application/json "
             "(an array of records) or application/x-ndjson (one record per line).",
         )
-    body = _read_body(request, settings.INGEST_MAX_BODY_BYTES)
+    limit = settings.INGEST_MAX_BODY_BYTES
+    body = _read_body(request, limit)
     if body is None:
-        return _error(
-            413, f"The body is larger than {settings.INGEST_MAX_BODY_BYTES} bytes; send smaller batches."
-        )
+        return _error(413, f"The body is larger than {limit} bytes; send smaller batches.")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

@@ -5,7 +5,10 @@ from logging_app.tokens import ingest_token_create
 
 
 class Command(BaseCommand):
-    help = "Create an ingest token for the appliance. The token is printed once, then only its hash is kept."
+    help = (
+        "Create an ingest token for the appliance. "
+        "The token is printed once; only its hash is kept."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("name", help="Who or what will push with this token, e.g. appliance-1.")
