@@ -1,0 +1,104 @@
+# Set-up and everyday commands. `make run` serves the console with demo data; `make test`
+# runs the whole suite. Nothing here needs more than a Python >= 3.12 with venv and pip.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# Reinstalling is skipped until the lock file changes.
+STAMP := $(VENV)/.installed-requirements-dev.lock
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+ADMIN_USER ?= admin
+PYTEST_ARGS ?=
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/console
+
+# Prints "empty" when no account and no log row is stored yet: `make run` then loads demo data.
+define DB_IS_EMPTY
+from logging_app.models import Account
+from logging_app.registry import LOGS
+has_data = Account.objects.exists() or any(s.model.objects.exists() for s in LOGS.values())
+print("data" if has_data else "empty")
+endef
+export DB_IS_EMPTY
+
+.PHONY: help venv install run test test-postgres lint format clean
+
+help:
+	@echo "make run            set up everything and serve the console on http://$(HOST):$(PORT)/"
+	@echo "make test           run the whole test suite (PYTEST_ARGS=... to pass options)"
+	@echo "make test-postgres  the same against PostgreSQL ($(POSTGRES_URL))"
+	@echo "make lint           ruff check and ruff format --check"
+	@echo "make format         ruff check --fix, then ruff format"
+	@echo "make venv           create $(VENV) and install requirements-dev.lock"
+	@echo "make clean          remove $(VENV), collected static files and caches (keeps var/)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { \
+		echo "error: Python >= 3.12 is needed; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." >&2; \
+		echo "       Install it, or point to one: make PYTHON=/path/to/python3.12 ..." >&2; \
+		exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements-dev.lock | $(BIN)/python
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+		echo "error: $(VENV) was made with $$($(BIN)/python --version 2>&1); Python >= 3.12" \
+			"is needed. Run 'make clean' and try again." >&2; \
+		exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--require-hashes -r requirements-dev.lock
+	@touch $@
+
+venv install: $(STAMP)
+
+# The development server, with DEBUG on for every step of it.
+run: export DEBUG = 1
+run: $(STAMP)
+	$(MANAGE) migrate --noinput
+	@state="$$($(MANAGE) shell --no-imports -c "$$DB_IS_EMPTY")" || exit 1; \
+	if [ "$$state" = empty ]; then \
+		echo "The database is empty: loading the demo data (manage.py seed_demo)."; \
+		$(MANAGE) seed_demo; \
+	fi
+	@# The command prints only a new password on stdout; its messages are shown on failure.
+	@log="$$(mktemp)"; \
+	password="$$($(MANAGE) create_console_user $(ADMIN_USER) --role admin 2>"$$log")" \
+		|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
+	rm -f "$$log"; \
+	echo; \
+	echo "=================================================================="; \
+	echo " Logging Console: http://$(HOST):$(PORT)/"; \
+	echo " Sign in as:      $(ADMIN_USER)"; \
+	if [ -n "$$password" ]; then \
+		echo " Password:        $$password"; \
+		echo "                  (shown this once: keep it)"; \
+	else \
+		echo " Password:        unchanged: the one printed when $(ADMIN_USER) was created."; \
+		echo " Forgot it?       $(MANAGE) create_console_user $(ADMIN_USER) --role admin --reset-password"; \
+	fi; \
+	echo " Stop with Ctrl-C."; \
+	echo "=================================================================="; \
+	echo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	DATABASE_URL=$(POSTGRES_URL) $(MAKE) test
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .hypothesis test-output
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
