@@ -84,5 +84,5 @@ def ingest_view(request: HttpRequest, log: str) -> JsonResponse:
             return _error(400, "The body must be a JSON array of records.")
         result = ingest.ingest_records(log=log, records=records)
     else:
-        result = ingest.ingest_lines(log=log, lines=text.splitlines())
+        result = ingest.ingest_lines(log=log, lines=text.split("\n"))
     return JsonResponse(result.as_dict())

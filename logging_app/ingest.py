@@ -1,0 +1,620 @@
+"""The one ingest service: every log row and account the console stores comes in here.
+
+The API, `manage.py ingest` and the demo generator all call `ingest_records()` (or
+`ingest_lines()` for NDJSON), so what happens on ingest happens once, for all of them:
+validation, idempotency, in-place updates, the CDR privacy policy, the payload check,
+SIEM rewriting and account linking.
+
+The checks are derived from the model fields, and the work is done in bulk: records are
+validated in Python, then each batch costs a few queries whatever its size (existing keys,
+account names, inserts in batches), never one query per record.
+"""
+
+import json
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_ipv46_address
+from django.db import IntegrityError, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import Field, Model, OuterRef, Subquery
+
+from . import models, siem
+from .registry import LOGS, AccountLink, LogSpec
+
+ACCOUNTS = "accounts"
+INGEST_LOGS: tuple[str, ...] = (*LOGS, ACCOUNTS)
+
+# SQLite's default limit of bound variables per statement is 999; stay under it.
+IN_CHUNK = 900
+BULK_BATCH = 1000
+# A concurrent ingest of the same keys makes the unique constraints fail our inserts: the
+# transaction is rolled back and retried, and the retry sees the other side's rows.
+ATTEMPTS = 3
+
+PAYLOAD_MAX_BYTES = 600
+# Set by the console itself, never by the appliance.
+SERVER_SIDE_FIELDS = frozenset({"reconciled"})
+# The key of an error about the record as a whole rather than one of its fields.
+RECORD = "record"
+
+# PostgreSQL refuses NUL in text, and neither database can store a lone surrogate (which
+# JSON's \ud800 escapes can produce): one such value would fail the whole batch.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UUID = re.compile(r"[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}")
+_JSON_WHITESPACE = " \t\r\n"
+_DATETIME_MESSAGE = "must be an ISO 8601 date-time with offset"
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    # Valid direct calls not kept because the CDR policy is No-CDR.
+    discarded: int = 0
+    # {"line": k (1-based), "errors": {field: [messages]}}
+    rejected: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "discarded": self.discarded,
+            "rejected": self.rejected,
+        }
+
+    def merge(self, other: "IngestResult") -> "IngestResult":
+        self.accepted += other.accepted
+        self.updated += other.updated
+        self.duplicates += other.duplicates
+        self.discarded += other.discarded
+        self.rejected.extend(other.rejected)
+        return self
+
+
+# --- Checks of single values, derived from the model fields ---------------------------------
+
+
+class _Invalid(Exception):
+    pass
+
+
+Check = Callable[[object], object]
+
+
+def _text_check(*, max_length: int | None, blank: bool) -> Check:
+    def check(value: object) -> str:
+        if not isinstance(value, str):
+            raise _Invalid("must be a string")
+        if not value and not blank:
+            raise _Invalid("must not be empty")
+        if max_length is not None and len(value) > max_length:
+            raise _Invalid(f"must be at most {max_length} characters")
+        if _UNSTORABLE.search(value):
+            raise _Invalid("must not contain NUL or unpaired surrogate characters")
+        return value
+
+    return check
+
+
+def _choice_check(choices: Sequence[str]) -> Check:
+    allowed = frozenset(choices)
+    message = "not one of: " + ", ".join(choices)
+
+    def check(value: object) -> str:
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise _Invalid(message)
+
+    return check
+
+
+def _integer_check(model_field: Field) -> Check:
+    # The portable range of the column type (SQLite would store more than PostgreSQL),
+    # narrowed by the field's own validators (the 0–10 of a severity).
+    column_low, column_high = BaseDatabaseOperations.integer_field_ranges[
+        model_field.get_internal_type()
+    ]
+    low, high = column_low, column_high
+    for validator in model_field.validators:
+        if isinstance(validator, MinValueValidator):
+            low = max(low, validator.limit_value)
+        elif isinstance(validator, MaxValueValidator):
+            high = min(high, validator.limit_value)
+    if high < column_high:
+        type_message = high_message = f"must be a whole number from {low} to {high}"
+    else:
+        type_message = f"must be a whole number ≥ {low}" if low >= 0 else "must be a whole number"
+        high_message = f"must be at most {high}"
+
+    def check(value: object) -> int:
+        # type() rather than isinstance(): JSON true is not the number 1.
+        if type(value) is not int or value < low:
+            raise _Invalid(type_message)
+        if value > high:
+            raise _Invalid(high_message)
+        return value
+
+    return check
+
+
+def _datetime_check(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise _Invalid(_DATETIME_MESSAGE)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Invalid(_DATETIME_MESSAGE) from None
+    if moment.utcoffset() is None:
+        raise _Invalid(_DATETIME_MESSAGE)
+    try:
+        # In UTC, as the databases keep it: PostgreSQL refuses offsets beyond ±15:59.
+        return moment.astimezone(UTC)
+    except OverflowError:  # at the ends of the range
+        raise _Invalid("is out of range") from None
+
+
+def _uuid_check(value: object) -> uuid.UUID:
+    if isinstance(value, str) and _UUID.fullmatch(value):
+        return uuid.UUID(value)
+    raise _Invalid("must be a UUID")
+
+
+def _boolean_check(value: object) -> bool:
+    if value is True or value is False:
+        return value
+    raise _Invalid("must be true or false")
+
+
+def _ip_address_check(value: object) -> str | None:
+    if value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            validate_ipv46_address(value)
+        except ValidationError:
+            pass
+        else:
+            return value
+    raise _Invalid("must be an IPv4 or IPv6 address")
+
+
+_INTEGER_TYPES = frozenset(BaseDatabaseOperations.integer_field_ranges)
+
+
+def _check_for(model_field: Field) -> Check:
+    kind = model_field.get_internal_type()
+    if model_field.choices:
+        return _choice_check([value for value, _ in model_field.flatchoices])
+    if kind in {"CharField", "TextField"}:
+        return _text_check(max_length=model_field.max_length, blank=model_field.blank)
+    if kind in _INTEGER_TYPES:
+        return _integer_check(model_field)
+    checks = {
+        "DateTimeField": _datetime_check,
+        "UUIDField": _uuid_check,
+        "BooleanField": _boolean_check,
+        "GenericIPAddressField": _ip_address_check,
+    }
+    if kind not in checks:
+        raise ImproperlyConfigured(f"No ingest check for {model_field!r} ({kind}).")
+    return checks[kind]
+
+
+# --- Schemas: the fields each log takes on the wire -----------------------------------------
+
+
+@dataclass(frozen=True)
+class _WireField:
+    name: str  # the model field's
+    check: Check
+    required: bool
+    empty: object = None  # what an explicit null stands for, when optional
+
+
+@dataclass(frozen=True)
+class _Schema:
+    fields: dict[str, _WireField]  # by wire name
+    required: frozenset[str]
+
+
+def _schema_of(wire_fields: dict[str, _WireField]) -> _Schema:
+    required = frozenset(name for name, wire in wire_fields.items() if wire.required)
+    return _Schema(wire_fields, required)
+
+
+def _wire_field(model_field: Field, *, required: bool | None = None) -> _WireField:
+    if required is None:
+        required = not (model_field.null or model_field.blank or model_field.has_default())
+    empty = None if required else model_field.get_default()
+    return _WireField(model_field.name, _check_for(model_field), required, empty)
+
+
+@cache
+def _schema(log: str) -> _Schema:
+    if log == ACCOUNTS:
+        account = models.Account._meta.get_field
+        group_name = models.AccountGroup._meta.get_field("name")
+        return _schema_of(
+            {
+                "username": _wire_field(account("username")),
+                "description": _wire_field(account("description")),
+                "virtual_number": _wire_field(account("virtual_number")),
+                # A group name; "" or null clears the account's group.
+                "group": _WireField(
+                    "group", _text_check(max_length=group_name.max_length, blank=True), False
+                ),
+            }
+        )
+    spec = LOGS[log]
+    wire_names = {model_name: wire for wire, model_name in spec.ingest_names.items()}
+    never = SERVER_SIDE_FIELDS | set(spec.link_fields)
+    wire_fields = {}
+    for model_field in spec.model._meta.concrete_fields:
+        if model_field.primary_key or model_field.name in never:
+            continue
+        # The key is required even where the model has a default for it.
+        required = True if model_field.name == spec.key_field else None
+        wire = wire_names.get(model_field.name, model_field.name)
+        wire_fields[wire] = _wire_field(model_field, required=required)
+    return _schema_of(wire_fields)
+
+
+def _validate(schema: _Schema, record: object) -> tuple[dict, dict[str, list[str]]]:
+    """The record's values by model field name, and its errors by wire name."""
+    if not isinstance(record, dict):
+        kind = type(record).__name__
+        return {}, {RECORD: [f"must be a JSON object, not {_JSON_NAMES.get(kind, kind)}"]}
+    values, errors = {}, {}
+    for key, raw in record.items():
+        wire = schema.fields.get(key)
+        if wire is None:
+            errors[str(key)] = ["unknown field"]
+        elif raw is None:
+            if wire.required:
+                errors[key] = ["required"]
+            else:
+                values[wire.name] = wire.empty
+        else:
+            try:
+                values[wire.name] = wire.check(raw)
+            except _Invalid as error:
+                errors[key] = [str(error)]
+    for key in schema.required.difference(record):
+        errors[key] = ["required"]
+    return values, errors
+
+
+_JSON_NAMES = {
+    "list": "an array",
+    "str": "a string",
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "NoneType": "null",
+}
+
+
+# --- Policies of single logs ----------------------------------------------------------------
+
+
+def _apply_cdr_policy(values_list: list[dict], result: IngestResult) -> list[dict]:
+    if not models.CdrPolicy.current().no_cdr:
+        return values_list
+    kept = [values for values in values_list if values["call_type"] not in models.DIRECT_CALL_TYPES]
+    result.discarded += len(values_list) - len(kept)
+    return kept
+
+
+def _apply_payload_check(values_list: list[dict], result: IngestResult) -> list[dict]:
+    checked = []
+    for values in values_list:
+        size = values.get("payload_size")
+        if size is not None and (size == 0 or size > PAYLOAD_MAX_BYTES):
+            values = values | {"status": models.SecureMessageStatus.INVALID_PAYLOAD}
+        checked.append(values)
+    return checked
+
+
+def _merge_secure_message(row: models.SecureMessage, report: dict) -> bool:
+    """Fold a later report into the row; True when something changed.
+
+    ENQUEUED is the only status that is not final, so a late or replayed report never
+    moves a message back; attempts only grow; the processing time and payload size, once
+    known, stay.
+    """
+    changed = False
+    status = report["status"]
+    if row.status == models.SecureMessageStatus.ENQUEUED and status != row.status:
+        row.status, changed = status, True
+    attempts = report.get("send_attempts") or 0
+    if attempts > row.send_attempts:
+        row.send_attempts, changed = attempts, True
+    processed = report.get("processed")
+    if processed is not None and row.processed is None:
+        row.processed, changed = processed, True
+    size = report.get("payload_size")
+    if size is not None and row.payload_size is None:
+        row.payload_size, changed = size, True
+    return changed
+
+
+def _merge_activation_message(row: models.ActivationMessage, report: dict) -> bool:
+    """A later report may mark the message consumed; it is never unconsumed."""
+    if report.get("consumed") and not row.consumed:
+        row.consumed = True
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Policy:
+    prepare: Callable[[list[dict], IngestResult], list[dict]] | None = None
+    # Logs updated in place by later reports of the same key, and the fields that change.
+    merge: Callable[[Model, dict], bool] | None = None
+    merged_fields: tuple[str, ...] = ()
+
+
+_POLICIES = {
+    "cdr": _Policy(prepare=_apply_cdr_policy),
+    "secure-messages": _Policy(
+        prepare=_apply_payload_check,
+        merge=_merge_secure_message,
+        merged_fields=("status", "send_attempts", "processed", "payload_size"),
+    ),
+    "activation-messages": _Policy(merge=_merge_activation_message, merged_fields=("consumed",)),
+}
+
+
+# --- Storing --------------------------------------------------------------------------------
+
+
+def _chunks(items: Sequence, size: int = IN_CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _account_ids(match: str, values: Iterable[str]) -> dict[str, int]:
+    """Account ids by the value of `match` (username or virtual number), one query per chunk.
+
+    Should two accounts share a virtual number, the older one wins, as in `_link_older_rows`.
+    """
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(values)):
+        rows = models.Account.objects.filter(**{f"{match}__in": chunk}).order_by("id")
+        for value, account_id in rows.values_list(match, "id"):
+            found.setdefault(value, account_id)
+    return found
+
+
+def _link_accounts(links: Sequence[AccountLink], model: type[Model], rows: list[Model]) -> None:
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for link in links:
+        wanted[link.match].update(value for row in rows if (value := getattr(row, link.source)))
+    found = {match: _account_ids(match, values) for match, values in wanted.items() if values}
+    for link in links:
+        ids = found.get(link.match, {})
+        attname = model._meta.get_field(link.link).attname
+        for row in rows:
+            setattr(row, attname, ids.get(getattr(row, link.source)))
+
+
+def _existing_rows(spec: LogSpec, keys: list, *, whole: bool) -> dict[object, Model | None]:
+    """Stored rows by key: whole rows (locked, to update them) or only their keys."""
+    key = spec.key_field
+    existing: dict[object, Model | None] = {}
+    for chunk in _chunks(keys):
+        rows = spec.model.objects.filter(**{f"{key}__in": chunk})
+        if whole:
+            existing.update((getattr(row, key), row) for row in rows.select_for_update())
+        else:
+            existing.update(dict.fromkeys(rows.values_list(key, flat=True)))
+    return existing
+
+
+def _rewrite_security_events(spec: LogSpec, rows: list[Model]) -> None:
+    if spec.slug == "security" or not rows:
+        return
+    events = siem.security_events_for(spec.slug, rows, spec.time_field)
+    security = LOGS["security"]
+    _link_accounts(security.account_links, security.model, events)
+    security.model.objects.bulk_create(events, batch_size=BULK_BATCH)
+
+
+def _store_log(spec: LogSpec, values_list: list[dict], result: IngestResult) -> None:
+    policy = _POLICIES.get(spec.slug, _Policy())
+    if policy.prepare:
+        values_list = policy.prepare(values_list, result)
+    key = spec.key_field
+    keys = list({values[key] for values in values_list})
+    existing = _existing_rows(spec, keys, whole=policy.merge is not None)
+    new: dict[object, Model] = {}
+    changed: dict[object, Model] = {}
+    signatures_before: dict[object, siem.Signature | None] = {}
+    for values in values_list:
+        value = values[key]
+        if value in new:
+            row = new[value]
+        elif value in existing:
+            row = existing[value]
+        else:
+            new[value] = spec.model(**values)
+            result.accepted += 1
+            continue
+        if policy.merge and row.pk is not None:
+            signatures_before.setdefault(value, siem.signature_for(spec.slug, row))
+        if policy.merge and policy.merge(row, values):
+            result.updated += 1
+            if row.pk is not None:
+                changed[value] = row
+        else:
+            result.duplicates += 1
+
+    rows = list(new.values())
+    _link_accounts(spec.account_links, spec.model, rows)
+    spec.model.objects.bulk_create(rows, batch_size=BULK_BATCH)
+    if changed:
+        spec.model.objects.bulk_update(
+            changed.values(), policy.merged_fields, batch_size=BULK_BATCH
+        )
+    # An update rewrites into a Security event when it makes the row security-relevant
+    # (a message becoming EXPIRED, say); statuses never go back, so this happens once.
+    newly_relevant = [
+        row
+        for value, row in changed.items()
+        if siem.signature_for(spec.slug, row) not in (None, signatures_before[value])
+    ]
+    _rewrite_security_events(spec, rows + newly_relevant)
+
+
+def _groups_by_name(names: set[str]) -> dict[str, models.AccountGroup]:
+    groups = {}
+    for chunk in _chunks(sorted(names)):
+        groups.update((g.name, g) for g in models.AccountGroup.objects.filter(name__in=chunk))
+    missing = [models.AccountGroup(name=name) for name in sorted(names - groups.keys())]
+    models.AccountGroup.objects.bulk_create(missing, batch_size=BULK_BATCH)
+    groups.update((group.name, group) for group in missing)
+    return groups
+
+
+def _apply_account_report(
+    account: models.Account, report: dict, groups: dict[str, models.AccountGroup]
+) -> bool:
+    """Set the fields the report carries (absent ones are left as they are)."""
+    changed = False
+    for name in ("description", "virtual_number"):
+        if name in report and getattr(account, name) != report[name]:
+            setattr(account, name, report[name])
+            changed = True
+    if "group" in report:
+        group_id = groups[report["group"]].pk if report["group"] else None
+        if account.group_id != group_id:
+            account.group_id = group_id
+            changed = True
+    return changed
+
+
+def _link_older_rows(accounts: list[models.Account]) -> None:
+    """Link the stored rows, still unlinked, that carry these accounts' names or numbers.
+
+    One UPDATE per link field (per chunk of names), whatever the number of rows.
+    """
+    by_match = {
+        "username": [account.username for account in accounts],
+        "virtual_number": sorted({a.virtual_number for a in accounts if a.virtual_number}),
+    }
+    for spec in LOGS.values():
+        for link in spec.account_links:
+            account_id = Subquery(
+                models.Account.objects.filter(**{link.match: OuterRef(link.source)})
+                .order_by("id")
+                .values("id")[:1]
+            )
+            for chunk in _chunks(by_match[link.match]):
+                spec.model.objects.filter(
+                    **{f"{link.link}__isnull": True, f"{link.source}__in": chunk}
+                ).update(**{link.link: account_id})
+
+
+def _store_accounts(values_list: list[dict], result: IngestResult) -> None:
+    usernames = list({values["username"] for values in values_list})
+    existing: dict[str, models.Account] = {}
+    for chunk in _chunks(usernames):
+        rows = models.Account.objects.select_for_update().filter(username__in=chunk)
+        existing.update((account.username, account) for account in rows)
+    groups = _groups_by_name({values["group"] for values in values_list if values.get("group")})
+
+    new: dict[str, models.Account] = {}
+    changed: dict[str, models.Account] = {}
+    for values in values_list:
+        username = values["username"]
+        account = new.get(username) or existing.get(username)
+        if account is None:
+            new[username] = models.Account(username=username)
+            _apply_account_report(new[username], values, groups)
+            result.accepted += 1
+        elif _apply_account_report(account, values, groups):
+            result.updated += 1
+            if username in existing:
+                changed[username] = account
+        else:
+            result.duplicates += 1
+
+    models.Account.objects.bulk_create(new.values(), batch_size=BULK_BATCH)
+    models.Account.objects.bulk_update(
+        changed.values(), ["description", "virtual_number", "group"], batch_size=BULK_BATCH
+    )
+    _link_older_rows([*new.values(), *changed.values()])
+
+
+# --- The entry points -----------------------------------------------------------------------
+
+
+def _ingest(log: str, numbered: Iterable[tuple[int, object]]) -> IngestResult:
+    if log not in INGEST_LOGS:
+        raise ValueError(f"Unknown log {log!r}; one of: {', '.join(INGEST_LOGS)}.")
+    schema = _schema(log)
+    rejected, valid = [], []
+    for line, record in numbered:
+        values, errors = _validate(schema, record)
+        if errors:
+            rejected.append({"line": line, "errors": errors})
+        else:
+            valid.append(values)
+    if not valid:
+        return IngestResult(rejected=rejected)
+
+    for attempt in range(1, ATTEMPTS + 1):
+        result = IngestResult(rejected=rejected)
+        try:
+            with transaction.atomic():
+                if log == ACCOUNTS:
+                    _store_accounts(valid, result)
+                else:
+                    _store_log(LOGS[log], valid, result)
+        except IntegrityError:
+            if attempt == ATTEMPTS:
+                raise
+        else:
+            return result
+    raise AssertionError("unreachable")
+
+
+def ingest_records(*, log: str, records: Sequence[object], first_line: int = 1) -> IngestResult:
+    """Validate and store already-parsed JSON records of one log, in one transaction.
+
+    `log` is one of INGEST_LOGS. Record k is reported as line `first_line + k`.
+    """
+    return _ingest(log, enumerate(records, start=first_line))
+
+
+def _json_error(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"not valid JSON: {error.msg} at column {error.colno}"
+    if isinstance(error, RecursionError):
+        return "not valid JSON: nested too deeply"
+    return f"not valid JSON: {error}"  # a number with too many digits, say
+
+
+def ingest_lines(*, log: str, lines: Iterable[str], first_line: int = 1) -> IngestResult:
+    """Ingest NDJSON lines: blank lines are skipped but counted, bad JSON is rejected."""
+    numbered, unparsed = [], []
+    for line_number, line in enumerate(lines, start=first_line):
+        if not line.strip(_JSON_WHITESPACE):
+            continue
+        try:
+            numbered.append((line_number, json.loads(line)))
+        except (ValueError, RecursionError) as error:
+            unparsed.append({"line": line_number, "errors": {RECORD: [_json_error(error)]}})
+    result = _ingest(log, numbered)
+    if unparsed:
+        result.rejected = sorted(unparsed + result.rejected, key=lambda entry: entry["line"])
+    return result
