@@ -11,6 +11,14 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 
 
+class ManualChoices(models.TextChoices):
+    """An enumeration shown exactly as the manual spells it: the label is the value."""
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
 class AccountGroup(models.Model):
     name = models.CharField(max_length=150, unique=True)
     description = models.CharField(max_length=255, blank=True)
@@ -108,7 +116,7 @@ class SecurityEvent(LogRecord):
 # --- System -------------------------------------------------------------------------------
 
 
-class SystemEventType(models.TextChoices):
+class SystemEventType(ManualChoices):
     UPDATE = "UPDATE"
     REBOOT = "REBOOT"
     BACKUP = "BACKUP"
@@ -117,7 +125,7 @@ class SystemEventType(models.TextChoices):
     OTHER = "OTHER"
 
 
-class Level(models.TextChoices):
+class Level(ManualChoices):
     INFO = "INFO"
     WARNING = "WARNING"
     ERROR = "ERROR"
@@ -146,7 +154,7 @@ class SystemEvent(LogRecord):
 # --- Web Sessions -------------------------------------------------------------------------
 
 
-class WebSessionEventType(models.TextChoices):
+class WebSessionEventType(ManualChoices):
     SESSION_TIMEOUT = "SESSION_TIMEOUT"
     LOGOUT = "LOGOUT"
     SUCCESS_INTERACTIVE = "SUCCESS_INTERACTIVE"
@@ -185,7 +193,7 @@ class WebSessionEvent(LogRecord):
 # --- Call Details Record ------------------------------------------------------------------
 
 
-class Disposition(models.TextChoices):
+class Disposition(ManualChoices):
     ANSWERED = "ANSWERED"
     NO_ANSWER = "NO_ANSWER"
     BUSY = "BUSY"
@@ -193,7 +201,7 @@ class Disposition(models.TextChoices):
     CANCEL = "CANCEL"
 
 
-class HangupCause(models.TextChoices):
+class HangupCause(ManualChoices):
     NOT_DEFINED = "NOT_DEFINED"
     NO_ROUTE_DESTINATION = "NO_ROUTE_DESTINATION"
     NORMAL_CLEARING = "NORMAL_CLEARING"
@@ -206,7 +214,7 @@ class HangupCause(models.TextChoices):
     SUBSCRIBER_ABSENT = "SUBSCRIBER_ABSENT"
 
 
-class CallType(models.TextChoices):
+class CallType(ManualChoices):
     CALL = "CALL"
     THREE_WAY = "3-WAY"
     CONFERENCE = "CONFERENCE"
@@ -255,7 +263,7 @@ class CallDetailRecord(LogRecord):
 # --- SIP Sessions -------------------------------------------------------------------------
 
 
-class SipEvent(models.TextChoices):
+class SipEvent(ManualChoices):
     CONNECT = "CONNECT"
     REGISTER = "REGISTER"
     UNREGISTER = "UNREGISTER"
@@ -290,7 +298,7 @@ class SipSessionEvent(LogRecord):
 # --- Secure Messages ----------------------------------------------------------------------
 
 
-class SecureMessageStatus(models.TextChoices):
+class SecureMessageStatus(ManualChoices):
     ENQUEUED = "ENQUEUED"
     DELIVERED = "DELIVERED"
     EXPIRED = "EXPIRED"
@@ -333,12 +341,12 @@ class SecureMessage(models.Model):
 # --- Install and Activation messages ------------------------------------------------------
 
 
-class Variant(models.TextChoices):
+class Variant(ManualChoices):
     ZRTP = "ZRTP"
     SDES = "SDES"
 
 
-class MessageType(models.TextChoices):
+class MessageType(ManualChoices):
     EMAIL = "EMAIL"
     SMS = "SMS"
 
@@ -394,7 +402,7 @@ class ActivationMessage(LogRecord):
 # --- The CDR privacy policy ---------------------------------------------------------------
 
 
-class CdrPeriod(models.TextChoices):
+class CdrPeriod(ManualChoices):
     DAY = "DAY"
     WEEK = "WEEK"
     MONTH = "MONTH"
