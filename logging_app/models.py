@@ -7,6 +7,7 @@ the Account: deleting or renaming an account loses no log row.
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
@@ -170,9 +171,7 @@ ANONYMOUS_PRINCIPAL = "anonymousUser"
 
 class WebSessionEvent(LogRecord):
     date_created = models.DateTimeField("date created")
-    event_type = models.CharField(
-        "event type", max_length=32, choices=WebSessionEventType.choices
-    )
+    event_type = models.CharField("event type", max_length=32, choices=WebSessionEventType.choices)
     principal = models.CharField(max_length=150)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
     account = _account_link("web_session_events")
@@ -482,3 +481,20 @@ class IngestToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# --- Console users ------------------------------------------------------------------------
+
+
+class ConsoleUserProfile(models.Model):
+    """What the console keeps about one of its own users beside Django's User."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_profile"
+    )
+    # Empty: the console's TIME_ZONE.
+    time_zone = models.CharField("time zone", max_length=64, blank=True)
+    password_changed_at = models.DateTimeField("password changed", null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"

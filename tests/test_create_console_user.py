@@ -6,6 +6,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from logging_app.roles import SUPPORT_HIDDEN_MODELS
+
 
 def _create(*args: str) -> tuple[str, str]:
     """Run the command; return what it printed on standard output and standard error."""
@@ -42,7 +44,8 @@ def test_it_gives_support_view_permissions_but_not_staff() -> None:
     assert list(user.groups.values_list("name", flat=True)) == ["Support"]
     for model in apps.get_app_config("logging_app").get_models():
         opts = model._meta
-        assert user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+        can_view = user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+        assert can_view == (opts.model_name not in SUPPORT_HIDDEN_MODELS)
         assert not user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
         assert not user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
         assert not user.has_perm(f"{opts.app_label}.delete_{opts.model_name}")

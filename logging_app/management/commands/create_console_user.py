@@ -1,42 +1,23 @@
 import secrets
 import sys
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 from django.db import transaction
 
-ADMINISTRATORS = "Administrators"
-SUPPORT = "Support"
-ROLE_GROUPS = {"admin": ADMINISTRATORS, "support": SUPPORT}
-
-
-def _support_group() -> Group:
-    """The Support group, holding the view permission of every model of the logging app."""
-    app_config = apps.get_app_config("logging_app")
-    # Permissions are made by post_migrate; make sure they exist even if it has not run
-    # for a model yet (a fresh test database, a model added without migrating auth).
-    create_permissions(app_config, verbosity=0)
-    group, _ = Group.objects.get_or_create(name=SUPPORT)
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label=app_config.label, codename__startswith="view_"
-        )
-    )
-    return group
+from logging_app.roles import ROLE_GROUPS, roles_sync
 
 
 def _role_group(role: str) -> Group:
-    if role == "support":
-        return _support_group()
-    # Administrators are superusers: the group names the role, the flag grants the rights.
-    group, _ = Group.objects.get_or_create(name=ADMINISTRATORS)
-    return group
+    """The role's group, made with its permissions when it is missing (e.g. in a test)."""
+    name = ROLE_GROUPS[role]
+    if not Group.objects.filter(name=name).exists():
+        roles_sync()
+    return Group.objects.get(name=name)
 
 
 def console_user_save(
