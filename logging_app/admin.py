@@ -55,9 +55,7 @@ class CdrPolicyAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         policy = models.CdrPolicy.current()
-        return HttpResponseRedirect(
-            reverse("admin:logging_app_cdrpolicy_change", args=[policy.pk])
-        )
+        return HttpResponseRedirect(reverse("admin:logging_app_cdrpolicy_change", args=[policy.pk]))
 
 
 @admin.register(models.IngestToken)

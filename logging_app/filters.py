@@ -88,6 +88,11 @@ class LogFilterSet(django_filters.FilterSet):
         )
 
 
+class IPAddressFilter(django_filters.CharFilter):
+    # Validated as an address: PostgreSQL's inet column fails on anything else.
+    field_class = forms.GenericIPAddressField
+
+
 class SecurityEventFilter(LogFilterSet):
     time_field = "timestamp"
     account_name_fields = ("account_name",)
@@ -115,6 +120,7 @@ class WebSessionEventFilter(LogFilterSet):
     time_field = "date_created"
     account_name_fields = ("principal",)
     search_fields = ("principal", "ip_address")
+    ip_address = IPAddressFilter(label="IP address")
 
     class Meta(LogFilterSet.Meta):
         model = models.WebSessionEvent

@@ -65,9 +65,7 @@ def account_timeline(
         if condition is None:
             continue
         rows = log_queryset(spec).filter(condition)[:limit]
-        streams.append(
-            [TimelineEntry(getattr(row, spec.time_field), spec, row) for row in rows]
-        )
+        streams.append([TimelineEntry(getattr(row, spec.time_field), spec, row) for row in rows])
     merged = heapq.merge(*streams, key=lambda entry: entry.time, reverse=True)
     return [entry for _, entry in zip(range(limit), merged, strict=False)]
 
@@ -102,3 +100,12 @@ def call_legs(record: models.CallDetailRecord) -> QuerySet:
         .exclude(pk=record.pk)
         .order_by("call_date", "id")
     )
+
+
+def cdr_policy() -> models.CdrPolicy:
+    """The CDR policy in force: the stored one, else the default, without writing it.
+
+    A page view is a read; `CdrPolicy.current()` would create the row on first use.
+    """
+    stored = models.CdrPolicy.objects.filter(pk=models.CdrPolicy.SINGLETON_ID).first()
+    return stored or models.CdrPolicy()

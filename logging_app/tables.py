@@ -3,15 +3,28 @@
 from urllib.parse import urlencode
 
 import django_tables2 as tables
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from . import models
 from .templatetags.console import hms
 
+# The format of every date-time a page shows; the page states the time zone.
+TIME_FORMAT = "Y-m-d H:i:s"
 
-def _account_url(username: str) -> str:
-    return reverse("account_detail", args=[username])
+
+def account_url(username: str) -> str:
+    """The account page of `username`, or "" when the name cannot be an account page.
+
+    Names arrive as the appliance received them: a failed sign-in records whatever was
+    typed, "/" included, and the system's own `anonymousUser` is no account.
+    """
+    if not username or username == models.ANONYMOUS_PRINCIPAL:
+        return ""
+    try:
+        return reverse("account_detail", args=[username])
+    except NoReverseMatch:
+        return ""
 
 
 def list_url(log: str, **params: str) -> str:
@@ -23,7 +36,7 @@ class TimestampColumn(tables.DateTimeColumn):
 
     def __init__(self, log: str, **kwargs) -> None:
         self.log = log
-        kwargs.setdefault("format", "Y-m-d H:i:s")
+        kwargs.setdefault("format", TIME_FORMAT)
         kwargs.setdefault("attrs", {"td": {"class": "nowrap"}})
         super().__init__(
             linkify=lambda record: reverse("log_detail", args=[self.log, record.pk]), **kwargs
@@ -33,21 +46,22 @@ class TimestampColumn(tables.DateTimeColumn):
 class AccountColumn(tables.Column):
     """An account name linking to its account page.
 
-    `link` names the Account foreign key when the shown value is not the username itself
-    (a CDR's caller description or number): the link then follows the matched account.
+    `account_field` names the Account foreign key when the shown value is not the username
+    itself (a CDR's caller description or number): the link then follows the matched
+    account. (Not `link`: django-tables2 keeps its own link transform under that name.)
     """
 
-    def __init__(self, *args, link: str | None = None, **kwargs) -> None:
-        self.link = link
+    def __init__(self, *args, account_field: str | None = None, **kwargs) -> None:
+        self.account_field = account_field
         super().__init__(*args, **kwargs)
 
     def render(self, value, record) -> str:
-        if self.link is None:
-            return format_html('<a href="{}">{}</a>', _account_url(value), value)
-        account = getattr(record, self.link)
-        if account is None:
-            return value
-        return format_html('<a href="{}">{}</a>', _account_url(account.username), value)
+        if self.account_field is None:
+            url = account_url(value)
+        else:
+            account = getattr(record, self.account_field)
+            url = account_url(account.username) if account is not None else ""
+        return format_html('<a href="{}">{}</a>', url, value) if url else value
 
 
 class ChoiceColumn(tables.Column):
@@ -71,6 +85,16 @@ class LogTable(tables.Table):
         attrs = {"class": "log-table"}
         empty_text = "No records match these filters."
         orderable = True
+
+    def _set_order_by(self, value) -> None:
+        tables.Table.order_by.fset(self, value)
+        if self.order_by:
+            # Sorting by a column replaces the queryset's ordering; end it with the primary
+            # key again, or rows tied on that column could move between pages.
+            tiebreak = "-pk" if self.order_by[0].is_descending else "pk"
+            self.data.data = self.data.data.order_by(*self.data.data.query.order_by, tiebreak)
+
+    order_by = property(tables.Table.order_by.fget, _set_order_by)
 
 
 class SecurityEventTable(LogTable):
@@ -112,10 +136,10 @@ class CallIdColumn(tables.Column):
 
 class CallDetailRecordTable(LogTable):
     call_date = TimestampColumn("cdr")
-    caller_number = AccountColumn(link="caller_account")
-    caller = AccountColumn(link="caller_account")
-    callee_number = AccountColumn(link="callee_account")
-    callee = AccountColumn(link="callee_account")
+    caller_number = AccountColumn(account_field="caller_account")
+    caller = AccountColumn(account_field="caller_account")
+    callee_number = AccountColumn(account_field="callee_account")
+    callee = AccountColumn(account_field="callee_account")
     total_duration = DurationColumn()
     call_duration = DurationColumn()
     disposition = ChoiceColumn()
@@ -168,6 +192,7 @@ class SipSessionEventTable(LogTable):
 
 class SecureMessageTable(LogTable):
     received = TimestampColumn("secure-messages")
+    processed = tables.DateTimeColumn(format=TIME_FORMAT, attrs={"td": {"class": "nowrap"}})
     sender = AccountColumn()
     recipient = AccountColumn()
     status = ChoiceColumn()

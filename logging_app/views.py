@@ -2,6 +2,7 @@
 
 import csv
 from dataclasses import dataclass
+from datetime import datetime
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
@@ -12,14 +13,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from . import models, selectors
+from . import models, selectors, siem
 from .registry import LOGS, LogSpec
-from .tables import list_url
+from .tables import TIME_FORMAT, account_url, list_url
 from .templatetags.console import hms
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -35,6 +37,12 @@ class ListOptionsForm(forms.Form):
         choices=[(size, size) for size in PAGE_SIZES], coerce=int, required=False
     )
     export = forms.ChoiceField(choices=[("csv", "CSV")], required=False)
+
+    def __init__(self, *args, log: LogSpec, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if log.model is models.SecurityEvent:
+            # Only Security events have CEF lines (DESIGN: `export=cef` on the security list).
+            self.fields["export"].choices = [("csv", "CSV"), ("cef", "CEF")]
 
 
 def _log_spec(log: str) -> LogSpec:
@@ -71,8 +79,12 @@ def _export_csv(spec: LogSpec, table, queryset) -> StreamingHttpResponse:
     writer = csv.writer(Echo())
 
     def rows():
-        yield writer.writerow([f"{column.header} ({zone})" if column.name == spec.time_field
-                               else column.header for column in columns])
+        yield writer.writerow(
+            [
+                f"{column.header} ({zone})" if column.name == spec.time_field else column.header
+                for column in columns
+            ]
+        )
         for record in queryset.iterator(chunk_size=EXPORT_CHUNK):
             yield writer.writerow(
                 [_safe_cell(_export_value(record, column.name)) for column in columns]
@@ -81,6 +93,15 @@ def _export_csv(spec: LogSpec, table, queryset) -> StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{spec.slug}-{stamp}.csv"'
+    return response
+
+
+def _export_cef(spec: LogSpec, queryset) -> StreamingHttpResponse:
+    """Stream the filtered Security events as CEF lines, one a line."""
+    lines = (f"{siem.event_cef_line(event)}\n" for event in queryset.iterator(EXPORT_CHUNK))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(lines, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{spec.slug}-{stamp}.cef"'
     return response
 
 
@@ -96,7 +117,7 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
     _require_view_permission(request, spec.model)
 
     filterset = spec.filterset(request.GET or None, queryset=selectors.log_queryset(spec))
-    options = ListOptionsForm(request.GET)
+    options = ListOptionsForm(request.GET, log=spec)
     valid = options.is_valid() & (not filterset.is_bound or filterset.is_valid())
     queryset = filterset.qs if valid else filterset.queryset.none()
 
@@ -109,6 +130,8 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
 
     if valid and options.cleaned_data["export"] == "csv":
         return _export_csv(spec, table, table.data.data)
+    if valid and options.cleaned_data["export"] == "cef":
+        return _export_cef(spec, table.data.data)
 
     context = {
         "log": spec,
@@ -117,7 +140,7 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
         "table": table,
         "page_sizes": PAGE_SIZES,
         "per_page": per_page,
-        "cdr_policy": models.CdrPolicy.current() if spec.slug == "cdr" else None,
+        "cdr_policy": selectors.cdr_policy() if spec.slug == "cdr" else None,
     }
     return render(request, "logging/list.html", context, status=200 if valid else 400)
 
@@ -133,10 +156,19 @@ class DetailRow:
 _DURATION_FIELDS = {"total_duration", "call_duration"}
 
 
-def _detail_rows(spec: LogSpec, record: Model) -> list[DetailRow]:
+def _can_see_tokens(user) -> bool:
+    # Administrators (superusers) see activation tokens; Support sees them masked.
+    return user.is_superuser
+
+
+def _masked(token: str) -> str:
+    return f"{token[:4]}{'•' * 8}" if token else token
+
+
+def _detail_rows(spec: LogSpec, record: Model, *, show_tokens: bool) -> list[DetailRow]:
     """Every field of the record in the model's (the manual's) order."""
-    links = {link.source: link.link for link in spec.account_links}
-    link_fields = set(links.values())
+    links = {link.source: link for link in spec.account_links}
+    link_fields = {link.link for link in spec.account_links}
     rows = []
     for field in record._meta.concrete_fields:
         if field.primary_key or field.name in link_fields:
@@ -144,17 +176,22 @@ def _detail_rows(spec: LogSpec, record: Model) -> list[DetailRow]:
         value = getattr(record, field.name)
         url = ""
         if field.name in links:
-            account = getattr(record, links[field.name])
+            link = links[field.name]
+            account = getattr(record, link.link)
             if account is not None:
-                url = reverse("account_detail", args=[account.username])
-            elif value and field.name not in ("caller_number", "callee_number"):
-                url = reverse("account_detail", args=[value])
+                url = account_url(account.username)
+            elif link.match == "username":
+                url = account_url(value)
         elif field.name in _DURATION_FIELDS:
             value = hms(value)
         elif field.name == "call_id":
             url = list_url("cdr", call_id=value)
         elif field.choices:
             value = getattr(record, f"get_{field.name}_display")()
+        elif field.name == "token" and not show_tokens:
+            value = _masked(value)
+        elif isinstance(value, datetime):
+            value = format_date(timezone.localtime(value), TIME_FORMAT)
         rows.append(
             DetailRow(
                 label=field.verbose_name,
@@ -182,7 +219,7 @@ def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
     context = {
         "log": spec,
         "record": record,
-        "rows": _detail_rows(spec, record),
+        "rows": _detail_rows(spec, record, show_tokens=_can_see_tokens(request.user)),
         "time": getattr(record, spec.time_field),
     }
     if isinstance(record, models.CallDetailRecord):
@@ -197,9 +234,11 @@ def account_list(request: HttpRequest) -> HttpResponse:
     accounts = models.Account.objects.select_related("group")
     query = request.GET.get("q", "").strip()
     if query:
-        accounts = accounts.filter(username__icontains=query) | accounts.filter(
-            description__icontains=query
-        ) | accounts.filter(virtual_number__icontains=query)
+        accounts = (
+            accounts.filter(username__icontains=query)
+            | accounts.filter(description__icontains=query)
+            | accounts.filter(virtual_number__icontains=query)
+        )
     context = {"accounts": accounts.order_by("username")[:500], "query": query}
     return render(request, "accounts/list.html", context)
 

@@ -61,7 +61,9 @@ def test_it_writes_the_golden_line():
 
 def test_it_escapes_pipes_and_backslashes_in_the_header(settings):
     settings.SIEM_DEVICE_VENDOR = "A|B\\C"
-    line = siem.cef_line(signature_id="X|1", name="back\\slash | pipe", severity=1, timestamp=MOMENT)
+    line = siem.cef_line(
+        signature_id="X|1", name="back\\slash | pipe", severity=1, timestamp=MOMENT
+    )
 
     assert line.startswith("CEF:0|A\\|B\\\\C|Logging Console|2.1|X\\|1|back\\\\slash \\| pipe|1|")
     header, _ = _parse_cef(line)

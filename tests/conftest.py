@@ -1,0 +1,56 @@
+"""Fixtures shared by the whole suite: plain static files and the console's kinds of user.
+
+pytest-django's own `admin_client` is the signed-in superuser (the Administrators role).
+"""
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings) -> None:
+    # Production settings keep static files in a manifest, which exists only after
+    # collectstatic; pages rendered in tests need plain URLs.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # Every signed-in client makes a user; PBKDF2's deliberate slowness (~0.4 s a
+    # password) would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def support_user(db) -> User:
+    """A Support user: every view permission of the console's models, not staff."""
+    group, _ = Group.objects.get_or_create(name="Support")
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="logging_app", codename__startswith="view_"
+        )
+    )
+    user = User.objects.create_user("support", password="support-password-123")
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def support_client(support_user: User) -> Client:
+    return _signed_in(support_user)
+
+
+@pytest.fixture
+def no_perm_client(db) -> Client:
+    """Signed in, but with no permission at all."""
+    return _signed_in(User.objects.create_user("nobody", password="nobody-password-123"))

@@ -1,0 +1,196 @@
+"""Test data: one plain function per model, with sensible defaults and aware date-times.
+
+Each `make_<log>()` saves one row; keyword arguments override any field. Giving an
+Account link (`account=`, `caller_account=`, …) also fills the name the appliance would
+have sent beside it, unless that is given too.
+"""
+
+import itertools
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db.models import Model
+from django.utils import timezone
+
+from logging_app import models
+
+_numbers = itertools.count(1)
+
+
+def _next() -> int:
+    return next(_numbers)
+
+
+def _now() -> datetime:
+    return timezone.now().replace(microsecond=0)
+
+
+def make_group(**overrides) -> models.AccountGroup:
+    n = _next()
+    fields = {"name": f"group-{n}", "description": f"Group {n}"} | overrides
+    return models.AccountGroup.objects.create(**fields)
+
+
+def make_account(**overrides) -> models.Account:
+    n = _next()
+    fields = {
+        "username": f"user{n}",
+        "description": f"User {n}",
+        "virtual_number": f"+3906{n:08d}",
+    } | overrides
+    return models.Account.objects.create(**fields)
+
+
+def _name_of(overrides: dict, *, link: str, source: str, attribute: str = "username") -> None:
+    """Fill the received name from the Account link, as ingest would have matched it."""
+    account = overrides.get(link)
+    if account is not None and source not in overrides:
+        overrides[source] = getattr(account, attribute)
+
+
+def make_security_event(**overrides) -> models.SecurityEvent:
+    n = _next()
+    _name_of(overrides, link="account", source="account_name")
+    fields = {
+        "timestamp": _now(),
+        "severity": 5,
+        "signature_id": f"SIG-{n}",
+        "name": f"Security event {n}",
+        "source_log": models.SourceLog.APPLIANCE,
+        "details": f"CEF:0|Secure Voice|Logging Console|1.0|SIG-{n}|Security event {n}|5|",
+    } | overrides
+    return models.SecurityEvent.objects.create(**fields)
+
+
+def make_system_event(**overrides) -> models.SystemEvent:
+    n = _next()
+    fields = {
+        "timestamp": _now(),
+        "event_type": models.SystemEventType.HEARTBEAT,
+        "level": models.Level.INFO,
+        "message": f"System message {n}",
+        "details": f"System details {n}",
+    } | overrides
+    return models.SystemEvent.objects.create(**fields)
+
+
+def make_web_session_event(**overrides) -> models.WebSessionEvent:
+    n = _next()
+    _name_of(overrides, link="account", source="principal")
+    fields = {
+        "date_created": _now(),
+        "event_type": models.WebSessionEventType.SUCCESS_INTERACTIVE,
+        "principal": f"principal{n}",
+        "ip_address": f"192.0.2.{n % 250 + 1}",
+    } | overrides
+    return models.WebSessionEvent.objects.create(**fields)
+
+
+def make_call_detail_record(**overrides) -> models.CallDetailRecord:
+    n = _next()
+    _name_of(overrides, link="caller_account", source="caller_number", attribute="virtual_number")
+    _name_of(overrides, link="callee_account", source="callee_number", attribute="virtual_number")
+    _name_of(overrides, link="caller_account", source="caller", attribute="description")
+    _name_of(overrides, link="callee_account", source="callee", attribute="description")
+    fields = {
+        "call_date": _now(),
+        "caller_number": f"+3907{n:08d}",
+        "caller": f"Caller {n}",
+        "caller_group": "Sales",
+        "callee_number": f"+3908{n:08d}",
+        "callee": f"Callee {n}",
+        "callee_group": "Support",
+        "total_duration": 95,
+        "call_duration": 80,
+        "disposition": models.Disposition.ANSWERED,
+        "hangup_cause": models.HangupCause.NORMAL_CLEARING,
+        "call_id": f"1732440900.{n}",
+        "call_type": models.CallType.CALL,
+        "call_route": "",
+    } | overrides
+    return models.CallDetailRecord.objects.create(**fields)
+
+
+def make_sip_session_event(**overrides) -> models.SipSessionEvent:
+    n = _next()
+    _name_of(overrides, link="account", source="username")
+    fields = {
+        "timestamp": _now(),
+        "username": f"sipuser{n}",
+        "event": models.SipEvent.REGISTER,
+        "details": f"SIP details {n}",
+        "remote_address": f"198.51.100.{n % 250 + 1}:5061",
+    } | overrides
+    return models.SipSessionEvent.objects.create(**fields)
+
+
+def make_secure_message(**overrides) -> models.SecureMessage:
+    n = _next()
+    _name_of(overrides, link="sender_account", source="sender")
+    _name_of(overrides, link="recipient_account", source="recipient")
+    received = overrides.get("received", _now())
+    fields = {
+        "uuid": uuid.uuid4(),
+        "sender": f"sender{n}",
+        "recipient": f"recipient{n}",
+        "tech_message": False,
+        "api_version": "2",
+        "status": models.SecureMessageStatus.DELIVERED,
+        "send_attempts": 1,
+        "received": received,
+        "processed": received + timedelta(seconds=3),
+    } | overrides
+    return models.SecureMessage.objects.create(**fields)
+
+
+def make_install_message(**overrides) -> models.InstallMessage:
+    n = _next()
+    _name_of(overrides, link="account", source="account_name")
+    fields = {
+        "timestamp": _now(),
+        "account_name": f"installee{n}",
+        "platform": "Android",
+        "variant": models.Variant.ZRTP,
+        "sent": True,
+        "sent_by": "admin",
+        "recipient": f"installee{n}@example.com",
+        "message_type": models.MessageType.EMAIL,
+    } | overrides
+    return models.InstallMessage.objects.create(**fields)
+
+
+def make_activation_message(**overrides) -> models.ActivationMessage:
+    n = _next()
+    _name_of(overrides, link="account", source="account_name")
+    timestamp = overrides.get("timestamp", _now())
+    fields = {
+        "timestamp": timestamp,
+        "consumed": False,
+        "account_name": f"activee{n}",
+        "sent": True,
+        "sent_by": "admin",
+        "recipient": f"+3935{n:08d}",
+        "message_type": models.MessageType.SMS,
+        "message_link": f"https://provisioning.example.com/p/{n}",
+        "token": f"token-{n}-{uuid.uuid4().hex}",
+        "validity": timestamp + timedelta(days=7),
+    } | overrides
+    return models.ActivationMessage.objects.create(**fields)
+
+
+LOG_FACTORIES: dict[str, Callable[..., Model]] = {
+    "security": make_security_event,
+    "system": make_system_event,
+    "web-sessions": make_web_session_event,
+    "cdr": make_call_detail_record,
+    "sip-sessions": make_sip_session_event,
+    "secure-messages": make_secure_message,
+    "install-messages": make_install_message,
+    "activation-messages": make_activation_message,
+}
+
+
+def make_log_record(slug: str, **overrides) -> Model:
+    """One row of the log the registry calls `slug`."""
+    return LOG_FACTORIES[slug](**overrides)
