@@ -5,6 +5,7 @@ A bad value fails at start-up with ImproperlyConfigured instead of at the first 
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_tables2",
+    "axes",
     "logging_app",
 ]
 
@@ -92,8 +94,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "logging_app.access.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -145,7 +150,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "logging_app.access.PasswordAgeValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins from a locked-out username and address before checking a password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Passwords expire after this many days (0: never); signing in then leads to a new one.
+PASSWORD_MAX_AGE_DAYS = _env_int("PASSWORD_MAX_AGE_DAYS", 90)
+# Sessions end after this many seconds without a request.
+SESSION_IDLE_TIMEOUT = _env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
+# The cookie outlives the idle timeout so that a timeout can be told apart and recorded.
+SESSION_COOKIE_AGE = max(SESSION_IDLE_TIMEOUT * 4, 8 * 60 * 60)
+# Proxies in front of the console that append to X-Forwarded-For; 0 trusts no header.
+TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Lockout (django-axes): repeated failures lock that username out from that address.
+AXES_FAILURE_LIMIT = _env_int("LOCKOUT_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("LOCKOUT_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "logging_app.access.client_ip"
+AXES_LOCKOUT_CALLABLE = "logging_app.access.lockout_response"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
@@ -188,6 +216,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 # TLS is usually ended by a proxy in front of gunicorn; set SECURE_SSL_REDIRECT=true when not.
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEBUG)

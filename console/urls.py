@@ -1,14 +1,24 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+from logging_app import access
 
 admin.site.site_header = "Logging Console administration"
 admin.site.site_title = "Logging Console"
 admin.site.index_title = "Administration"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", access.ConsoleLoginView.as_view(), name="login"),
+    path("logout/", access.ConsoleLogoutView.as_view(), name="logout"),
+    path("password/expired/", access.password_expired_view, name="password_expired"),
+    # One sign-in page for the whole console, so that every sign-in is recorded alike.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
+        name="admin_login",
+    ),
     path("admin/", admin.site.urls),
     path("", include("logging_app.urls")),
 ]

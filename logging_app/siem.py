@@ -63,6 +63,9 @@ SIGNATURES: dict[tuple[str, str, str], Signature] = {
     ),
     ("console", "action", "cdr_policy_changed"): Signature("CON-500", "CDR policy changed", 8),
     ("console", "action", "log_exported"): Signature("CON-510", "Log exported", 4),
+    ("console", "action", "login_locked_out"): Signature(
+        "CON-520", "Console sign-in locked out after repeated failures", 8
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """The console's pages: one list view, one detail view and one export for all eight logs."""
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from . import models, selectors, siem
+from . import access, models, selectors, siem
 from .registry import LOGS, LogSpec
 from .tables import TIME_FORMAT, account_url, list_url
 from .templatetags.console import hms
@@ -67,8 +68,8 @@ def _safe_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _export_csv(spec: LogSpec, table, queryset) -> StreamingHttpResponse:
-    """Stream the filtered rows as CSV, with the table's columns, in constant memory."""
+def _csv_lines(spec: LogSpec, table, queryset) -> tuple[list[str], Iterator[str]]:
+    """The header and the rows of a CSV export, with the table's columns."""
     columns = [column for column in table.columns if column.name]
     zone = timezone.get_current_timezone_name()
 
@@ -77,31 +78,60 @@ def _export_csv(spec: LogSpec, table, queryset) -> StreamingHttpResponse:
             return value
 
     writer = csv.writer(Echo())
+    header = writer.writerow(
+        [
+            f"{column.header} ({zone})" if column.name == spec.time_field else column.header
+            for column in columns
+        ]
+    )
+    rows = (
+        writer.writerow([_safe_cell(_export_value(record, column.name)) for column in columns])
+        for record in queryset.iterator(chunk_size=EXPORT_CHUNK)
+    )
+    return [header], rows
 
-    def rows():
-        yield writer.writerow(
-            [
-                f"{column.header} ({zone})" if column.name == spec.time_field else column.header
-                for column in columns
-            ]
-        )
-        for record in queryset.iterator(chunk_size=EXPORT_CHUNK):
-            yield writer.writerow(
-                [_safe_cell(_export_value(record, column.name)) for column in columns]
+
+def _cef_lines(queryset) -> tuple[list[str], Iterator[str]]:
+    return [], (f"{siem.event_cef_line(event)}\n" for event in queryset.iterator(EXPORT_CHUNK))
+
+
+_EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "cef": ("text/plain; charset=utf-8", "cef"),
+}
+
+
+def _export(
+    request: HttpRequest, spec: LogSpec, export_format: str, header: list[str], rows: Iterator[str]
+) -> StreamingHttpResponse:
+    """Stream an export in constant memory, and record who exported what once it ends."""
+    user = request.user.get_username()
+    query = request.GET.copy()
+    query.pop("export", None)
+    filters = query.urlencode() or "no filter"
+
+    def audited() -> Iterator[str]:
+        count = 0
+        try:
+            yield from header
+            for line in rows:
+                count += 1
+                yield line
+        finally:
+            # Also when the download is cut short: the rows sent so far were exported.
+            access.console_security_event_record(
+                action="log_exported",
+                account=user,
+                details=(
+                    f"{user} exported {count} {spec.title} rows as "
+                    f"{export_format.upper()} ({filters})"
+                ),
             )
 
+    content_type, extension = _EXPORT_FORMATS[export_format]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{spec.slug}-{stamp}.csv"'
-    return response
-
-
-def _export_cef(spec: LogSpec, queryset) -> StreamingHttpResponse:
-    """Stream the filtered Security events as CEF lines, one a line."""
-    lines = (f"{siem.event_cef_line(event)}\n" for event in queryset.iterator(EXPORT_CHUNK))
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(lines, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{spec.slug}-{stamp}.cef"'
+    response = StreamingHttpResponse(audited(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{spec.slug}-{stamp}.{extension}"'
     return response
 
 
@@ -112,6 +142,7 @@ def _export_value(record: Model, name: str):
     return value
 
 
+@require_safe
 def log_list(request: HttpRequest, log: str) -> HttpResponse:
     spec = _log_spec(log)
     _require_view_permission(request, spec.model)
@@ -128,10 +159,11 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
         request, paginate={"paginator_class": LazyPaginator, "per_page": per_page}
     ).configure(table)
 
-    if valid and options.cleaned_data["export"] == "csv":
-        return _export_csv(spec, table, table.data.data)
-    if valid and options.cleaned_data["export"] == "cef":
-        return _export_cef(spec, table.data.data)
+    export_format = valid and options.cleaned_data["export"]
+    if export_format == "csv":
+        return _export(request, spec, "csv", *_csv_lines(spec, table, table.data.data))
+    if export_format == "cef":
+        return _export(request, spec, "cef", *_cef_lines(table.data.data))
 
     context = {
         "log": spec,
@@ -209,6 +241,7 @@ def _source_url(event: models.SecurityEvent) -> str:
     return reverse("log_detail", args=[event.source_log, event.source_id])
 
 
+@require_safe
 def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
     spec = _log_spec(log)
     _require_view_permission(request, spec.model)
@@ -229,6 +262,7 @@ def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
     return render(request, "logging/detail.html", context)
 
 
+@require_safe
 def account_list(request: HttpRequest) -> HttpResponse:
     _require_view_permission(request, models.Account)
     accounts = models.Account.objects.select_related("group")
@@ -243,6 +277,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/list.html", context)
 
 
+@require_safe
 def account_detail(request: HttpRequest, username: str) -> HttpResponse:
     _require_view_permission(request, models.Account)
     account = models.Account.objects.select_related("group").filter(username=username).first()
@@ -257,6 +292,7 @@ def account_detail(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "accounts/detail.html", context)
 
 
+@require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     counts = [
         count

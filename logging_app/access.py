@@ -1,0 +1,288 @@
+"""Who gets into the console, and the record of it.
+
+The console writes its own sign-ins, sign-outs, failures and timeouts to the Web Sessions
+log, as the appliance does for its web console, through the one ingest service.
+"""
+
+import time
+import uuid
+from datetime import timedelta
+from ipaddress import ip_address
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from . import ingest, siem
+from .models import ANONYMOUS_PRINCIPAL, ConsoleUserProfile, WebSessionEventType
+
+_LAST_SEEN = "console_last_seen"
+_EXPIRED_USER = "console_password_expired_user"
+# Refresh the idle clock at most this often, so that reading pages does not write the
+# session on every request.
+_TOUCH_INTERVAL_SECONDS = 30
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, unless trusted proxies stand in front.
+
+    With TRUSTED_PROXY_COUNT = n, the n proxies each appended the address they saw to
+    X-Forwarded-For, so the client is the n-th address from the right. Anything further
+    left was written by the client and is not trusted.
+    """
+    address = request.META.get("REMOTE_ADDR")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        return str(ip_address(address)) if address else None
+    except ValueError:
+        return None
+
+
+def web_session_event_record(*, event_type: str, principal: str, request: HttpRequest) -> None:
+    """Write one Web Sessions event about this console, as the appliance would report it."""
+    result = ingest.ingest_records(
+        log="web-sessions",
+        records=[
+            {
+                "event_id": str(uuid.uuid4()),
+                "date_created": timezone.now().isoformat(),
+                "event_type": event_type,
+                "principal": principal[:150],
+                "ip_address": client_ip(request),
+            }
+        ],
+    )
+    assert not result.rejected, result.rejected
+
+
+def console_security_event_record(*, action: str, account: str, details: str) -> None:
+    """Write a Security event about something that happened in this console.
+
+    `action` names its signature in siem.SIGNATURES, under the "console" log.
+    """
+    signature = siem.SIGNATURES[("console", "action", action)]
+    signature_id, name, severity = signature.signature_id, signature.name, signature.severity
+    now = timezone.now()
+    result = ingest.ingest_records(
+        log="security",
+        records=[
+            {
+                "event_id": str(uuid.uuid4()),
+                "timestamp": now.isoformat(),
+                "severity": severity,
+                "signature_id": signature_id,
+                "name": name,
+                "source_log": "console",
+                "account": account[:150],
+                "details": siem.cef_line(
+                    signature_id=signature_id,
+                    name=name,
+                    severity=severity,
+                    timestamp=now,
+                    extensions={"suser": account, "msg": details},
+                ),
+            }
+        ],
+    )
+    assert not result.rejected, result.rejected
+
+
+# --- Password age -------------------------------------------------------------------------
+
+
+def password_expired(user) -> bool:
+    max_age = settings.PASSWORD_MAX_AGE_DAYS
+    if not max_age:
+        return False
+    profile = ConsoleUserProfile.objects.filter(user=user).first()
+    changed = (profile and profile.password_changed_at) or user.date_joined
+    return timezone.now() - changed > timedelta(days=max_age)
+
+
+class PasswordAgeValidator:
+    """Not a rule on the password itself: Django calls `password_changed` whenever a
+    user's password is saved, which is when its age starts."""
+
+    def validate(self, password: str, user=None) -> None:
+        return None
+
+    def password_changed(self, password: str, user=None) -> None:
+        if user is None or user.pk is None:
+            return
+        ConsoleUserProfile.objects.update_or_create(
+            user=user, defaults={"password_changed_at": timezone.now()}
+        )
+
+    def get_help_text(self) -> str:
+        return ""
+
+
+# --- Sign-in and sign-out ------------------------------------------------------------------
+
+
+class ConsoleAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "password_expired": "Your password has expired: choose a new one.",
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if password_expired(user):
+            raise ValidationError(
+                self.error_messages["password_expired"], code="password_expired"
+            )
+
+
+class ConsoleLoginView(auth_views.LoginView):
+    form_class = ConsoleAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: ConsoleAuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        principal = form.get_user().get_username()
+        # The pair the manual describes: an interactive sign-in, and a sign-in.
+        for event_type in (WebSessionEventType.SUCCESS_INTERACTIVE, WebSessionEventType.SUCCESS):
+            web_session_event_record(
+                event_type=event_type, principal=principal, request=self.request
+            )
+        return response
+
+    def form_invalid(self, form: ConsoleAuthenticationForm) -> HttpResponse:
+        username = (self.request.POST.get("username") or "").strip()
+        if username and self.request.POST.get("password"):
+            if form.has_error("__all__", "password_expired"):
+                web_session_event_record(
+                    event_type=WebSessionEventType.FAIL_CREDENTIALS_EXPIRED,
+                    principal=username,
+                    request=self.request,
+                )
+                self.request.session[_EXPIRED_USER] = form.get_user().pk
+                return redirect("password_expired")
+            known = get_user_model()._default_manager.filter(username=username).exists()
+            web_session_event_record(
+                event_type=(
+                    WebSessionEventType.FAIL_BAD_CREDENTIALS
+                    if known
+                    else WebSessionEventType.FAIL_USER_NOT_FOUND
+                ),
+                principal=username,
+                request=self.request,
+            )
+        return super().form_invalid(form)
+
+
+class ConsoleLogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            web_session_event_record(
+                event_type=WebSessionEventType.LOGOUT,
+                principal=request.user.get_username(),
+                request=request,
+            )
+        return super().post(request, *args, **kwargs)
+
+
+@login_not_required
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def password_expired_view(request: HttpRequest) -> HttpResponse:
+    """Where a sign-in with an expired password leads: set a new one, then sign in."""
+    user_id = request.session.get(_EXPIRED_USER)
+    user = get_user_model()._default_manager.filter(pk=user_id).first() if user_id else None
+    if user is None:
+        return redirect("login")
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        del request.session[_EXPIRED_USER]
+        messages.success(request, "Your password was changed. Sign in with the new one.")
+        return redirect("login")
+    return render(request, "registration/password_expired.html", {"form": form, "user": user})
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None):
+    """Axes' answer to a locked-out sign-in: the sign-in page, saying why and for how long."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    form = ConsoleAuthenticationForm(request)
+    return render(
+        request,
+        "registration/login.html",
+        {
+            "form": form,
+            "locked_out": True,
+            "cooloff_minutes": minutes,
+            "next": request.GET.get("next", ""),
+        },
+        status=429,
+    )
+
+
+def record_lockout(sender, request: HttpRequest, username: str, ip_address: str, **kwargs):
+    """Axes locked `username` out from `ip_address`: that is a Security event."""
+    console_security_event_record(
+        action="login_locked_out",
+        account=username or "",
+        details=f"{username} locked out from {ip_address} after repeated failed sign-ins",
+    )
+
+
+# --- Idle sessions ------------------------------------------------------------------------
+
+
+def start_idle_clock(sender, request: HttpRequest, user, **kwargs) -> None:
+    """Connected to user_logged_in: a new session starts its idle clock at sign-in."""
+    if request is not None and hasattr(request, "session"):
+        request.session[_LAST_SEEN] = time.time()
+
+
+class IdleTimeoutMiddleware:
+    """Signs out a session left idle longer than SESSION_IDLE_TIMEOUT seconds.
+
+    The timeout is written to Web Sessions as SESSION_TIMEOUT by `anonymousUser`: the
+    manual's principal for events the system itself triggers.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            last_seen = request.session.get(_LAST_SEEN)
+            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+                web_session_event_record(
+                    event_type=WebSessionEventType.SESSION_TIMEOUT,
+                    principal=ANONYMOUS_PRINCIPAL,
+                    request=request,
+                )
+                messages.info(
+                    request,
+                    "Your session ended after "
+                    f"{settings.SESSION_IDLE_TIMEOUT // 60} minutes without activity. "
+                    "Sign in again.",
+                )
+                return redirect_to_login(request.get_full_path())
+            if last_seen is None or now - last_seen > _TOUCH_INTERVAL_SECONDS:
+                request.session[_LAST_SEEN] = now
+        return self.get_response(request)
