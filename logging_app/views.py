@@ -194,7 +194,8 @@ def _can_see_tokens(user) -> bool:
 
 
 def _masked(token: str) -> str:
-    return f"{token[:4]}{'•' * 8}" if token else token
+    """Enough of a token to tell it apart (its last 4 characters), not enough to use it."""
+    return f"{'•' * 8}{token[-4:]}" if token else token
 
 
 def _detail_rows(spec: LogSpec, record: Model, *, show_tokens: bool) -> list[DetailRow]:

@@ -1,0 +1,334 @@
+"""Who gets in, and the record of it: the console's own Web Sessions events, lockout,
+idle timeout, password expiry, headers, and what the support role may do."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.models import Group, User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from logging_app import access
+from logging_app.models import (
+    ActivationMessage,
+    ConsoleUserProfile,
+    SecurityEvent,
+    WebSessionEvent,
+)
+from logging_app.registry import LOGS
+from logging_app.roles import SUPPORT
+from tests.factories import make_account, make_activation_message, make_log_record
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-password-9"
+
+
+@pytest.fixture
+def operator() -> User:
+    return User.objects.create_user("operator", password=PASSWORD)
+
+
+def _events() -> list[tuple[str, str]]:
+    return list(
+        WebSessionEvent.objects.order_by("date_created", "id").values_list(
+            "event_type", "principal"
+        )
+    )
+
+
+def _sign_in(client: Client, username: str, password: str, **extra):
+    return client.post("/login/", {"username": username, "password": password}, **extra)
+
+
+# --- The console's own Web Sessions events ------------------------------------------------
+
+
+def test_it_records_a_sign_in_as_the_manuals_pair(client, operator):
+    _sign_in(client, "operator", PASSWORD, REMOTE_ADDR="198.51.100.7")
+
+    assert _events() == [("SUCCESS_INTERACTIVE", "operator"), ("SUCCESS", "operator")]
+    assert set(WebSessionEvent.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+
+
+def test_it_records_a_sign_out(client, operator):
+    _sign_in(client, "operator", PASSWORD)
+
+    response = client.post("/logout/")
+
+    assert response.status_code == 302
+    assert _events()[-1] == ("LOGOUT", "operator")
+    assert client.get("/").status_code == 302
+
+
+def test_it_records_a_wrong_password(client, operator):
+    _sign_in(client, "operator", "wrong-password")
+
+    assert _events() == [("FAIL_BAD_CREDENTIALS", "operator")]
+
+
+def test_it_records_an_unknown_user(client):
+    _sign_in(client, "ghost", "whatever-password")
+
+    assert _events() == [("FAIL_USER_NOT_FOUND", "ghost")]
+
+
+def test_it_answers_an_unknown_user_and_a_wrong_password_alike(operator):
+    unknown, wrong = Client(), Client()
+
+    first = _sign_in(unknown, "ghost", "wrong-password")
+    second = _sign_in(wrong, "operator", "wrong-password")
+
+    assert first.status_code == second.status_code == 200
+
+    def body(response) -> str:
+        text = response.content.decode()
+        # Only the echoed username and the per-request tokens differ.
+        text = text.replace("ghost", "NAME").replace("operator", "NAME")
+        return "".join(line for line in text.splitlines() if "csrfmiddlewaretoken" not in line)
+
+    assert body(first) == body(second)
+    assert sorted(first.cookies) == sorted(second.cookies)
+
+
+def test_it_sends_an_expired_password_to_choose_a_new_one(client, operator, settings):
+    settings.PASSWORD_MAX_AGE_DAYS = 30
+    ConsoleUserProfile.objects.update_or_create(
+        user=operator, defaults={"password_changed_at": timezone.now() - timedelta(days=31)}
+    )
+
+    response = _sign_in(client, "operator", PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/password/expired/"
+    assert _events() == [("FAIL_CREDENTIALS_EXPIRED", "operator")]
+    assert client.get("/").status_code == 302  # not signed in
+
+    page = client.get("/password/expired/")
+    assert "has expired" in page.content.decode()
+    new_password = "a-brand-new-password-42"
+    changed = client.post(
+        "/password/expired/",
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert changed["Location"] == "/login/"
+    assert _sign_in(client, "operator", new_password)["Location"] == "/"
+
+
+def test_it_does_not_expire_a_fresh_password(client, operator, settings):
+    settings.PASSWORD_MAX_AGE_DAYS = 30
+
+    assert _sign_in(client, "operator", PASSWORD)["Location"] == "/"
+
+
+def test_it_times_out_an_idle_session(client, operator, settings):
+    _sign_in(client, "operator", PASSWORD)
+    session = client.session
+    session["console_last_seen"] = time.time() - settings.SESSION_IDLE_TIMEOUT - 5
+    session.save()
+
+    response = client.get("/logging/cdr/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert _events()[-1] == ("SESSION_TIMEOUT", "anonymousUser")
+    follow = client.get(response["Location"])
+    assert "without activity" in follow.content.decode()
+    assert client.get("/").status_code == 302
+
+
+def test_it_keeps_an_active_session(client, operator):
+    _sign_in(client, "operator", PASSWORD)
+
+    assert client.get("/").status_code == 200
+    assert ("SESSION_TIMEOUT", "anonymousUser") not in _events()
+
+
+def test_it_rewrites_console_sign_in_failures_as_security_events(client, operator):
+    _sign_in(client, "operator", "wrong-password")
+
+    assert SecurityEvent.objects.filter(source_log="web-sessions", account_name="operator").exists()
+
+
+# --- Client address ------------------------------------------------------------------------
+
+
+def test_it_ignores_a_forwarded_for_header_by_default(rf):
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.66")
+
+    assert access.client_ip(request) == "10.0.0.1"
+
+
+def test_it_takes_the_address_its_trusted_proxy_saw(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.23")
+
+    assert access.client_ip(request) == "198.51.100.23"
+
+
+# --- Lockout ---------------------------------------------------------------------------------
+
+
+def test_it_locks_out_and_clears(client, operator, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, "operator", "wrong-password")
+
+    locked = _sign_in(client, "operator", PASSWORD)
+
+    assert locked.status_code == 429
+    assert "locked" in locked.content.decode()
+    assert client.get("/").status_code == 302
+    assert SecurityEvent.objects.filter(signature_id="CON-520", account_name="operator").exists()
+    # Another address is not locked out.
+    assert _sign_in(Client(), "operator", PASSWORD, REMOTE_ADDR="198.51.100.99").status_code == 302
+
+    # After the cool-off period the lock is gone.
+    AccessAttempt.objects.update(
+        attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(minutes=1)
+    )
+    assert _sign_in(client, "operator", PASSWORD)["Location"] == "/"
+
+
+# --- Every URL needs the right person ------------------------------------------------------
+
+OPEN_URLS = {"login", "healthz", "ingest", "admin_login", "password_expired"}
+
+
+def _named_urls(resolver: URLResolver = None, prefix: str = "") -> list[tuple[str, str]]:
+    """Every URL of the console with sample arguments, as (name, path)."""
+    samples = {"log": "cdr", "pk": "1", "username": "alice"}
+    urls = []
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern).startswith("admin/"):
+                continue  # the admin site has its own guard, tested below
+            urls += _named_urls(pattern, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            path = prefix + str(pattern.pattern)
+            for key, value in samples.items():
+                path = path.replace(f"<slug:{key}>", value).replace(f"<int:{key}>", value)
+                path = path.replace(f"<str:{key}>", value)
+            urls.append((pattern.name, "/" + path))
+    return urls
+
+
+@pytest.mark.parametrize(
+    ("name", "url"), [item for item in _named_urls() if item[0] not in OPEN_URLS]
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_it_sends_anonymous_requests_to_sign_in(client, name, url, method):
+    response = getattr(client, method)(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+@pytest.fixture
+def support(db) -> Client:
+    user = User.objects.create_user("helpdesk", password=PASSWORD)
+    user.groups.add(Group.objects.get(name=SUPPORT))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _row_counts() -> dict[str, int]:
+    return {slug: spec.model.objects.count() for slug, spec in LOGS.items()}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_it_refuses_every_write_by_support(support, method):
+    make_account(username="alice")
+    for slug in LOGS:
+        make_log_record(slug)
+    before = _row_counts()
+    urls = [url for name, url in _named_urls() if name not in OPEN_URLS | {"logout"}]
+    urls += ["/admin/logging_app/cdrpolicy/1/change/", "/admin/logging_app/account/add/"]
+
+    for url in urls:
+        response = getattr(support, method)(url)
+        assert response.status_code in (302, 403, 404, 405), url
+
+    assert _row_counts() == before
+
+
+def test_it_keeps_support_out_of_the_admin_site(support):
+    response = support.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_it_masks_activation_tokens_for_support(support):
+    message = make_activation_message(token="SECRET-TOKEN-VALUE-1234")
+
+    detail = support.get(f"/logging/activation-messages/{message.pk}/").content.decode()
+    listing = support.get("/logging/activation-messages/").content.decode()
+    export = b"".join(
+        support.get("/logging/activation-messages/", {"export": "csv"}).streaming_content
+    ).decode()
+
+    for text in (detail, listing, export):
+        assert "SECRET-TOKEN-VALUE" not in text
+    assert "1234" in detail
+
+
+def test_it_shows_activation_tokens_to_administrators(admin_client):
+    message = make_activation_message(token="SECRET-TOKEN-VALUE-1234")
+
+    detail = admin_client.get(f"/logging/activation-messages/{message.pk}/").content.decode()
+
+    assert "SECRET-TOKEN-VALUE-1234" in detail
+    assert ActivationMessage.objects.count() == 1
+
+
+# --- Headers and CSRF ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/login/", "/", "/logging/cdr/", "/accounts/"])
+def test_it_sends_the_security_headers(admin_client, url):
+    response = admin_client.get(url)
+
+    policy = response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "'unsafe-inline'" not in policy
+    assert "script-src 'self'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_it_sends_hsts_over_https(admin_client, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+
+    response = admin_client.get("/", secure=True)
+
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_it_refuses_a_post_without_csrf_token(operator):
+    strict = Client(enforce_csrf_checks=True)
+
+    assert _sign_in(strict, "operator", PASSWORD).status_code == 403
+    strict.force_login(operator)
+    assert strict.post("/logout/").status_code == 403
+
+
+# --- Exports are recorded ---------------------------------------------------------------------
+
+
+def test_it_records_who_exported_what(admin_client):
+    for _ in range(3):
+        make_log_record("cdr", disposition="BUSY")
+    make_log_record("cdr", disposition="ANSWERED")
+
+    response = admin_client.get("/logging/cdr/", {"disposition": "BUSY", "export": "csv"})
+    b"".join(response.streaming_content)
+
+    event = SecurityEvent.objects.get(signature_id="CON-510")
+    assert event.account_name == "admin"
+    assert "3 Call Details Record rows as CSV" in event.details
+    assert "disposition\\=BUSY" in event.details
