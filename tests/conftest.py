@@ -4,8 +4,10 @@ pytest-django's own `admin_client` is the signed-in superuser (the Administrator
 """
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, User
 from django.test import Client
+
+from logging_app.roles import SUPPORT
 
 
 @pytest.fixture(autouse=True)
@@ -33,15 +35,10 @@ def _signed_in(user: User) -> Client:
 
 @pytest.fixture
 def support_user(db) -> User:
-    """A Support user: every view permission of the console's models, not staff."""
-    group, _ = Group.objects.get_or_create(name="Support")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="logging_app", codename__startswith="view_"
-        )
-    )
+    """A Support user: the view permissions of the log and account models, not staff."""
     user = User.objects.create_user("support", password="support-password-123")
-    user.groups.add(group)
+    # The group and its permissions come from the roles migration.
+    user.groups.add(Group.objects.get(name=SUPPORT))
     return user
 
 
