@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from . import models
 from .registry import LOGS
@@ -43,9 +44,18 @@ class CdrPolicyAdmin(admin.ModelAdmin):
     readonly_fields = ("effect",)
     fields = ("period", "duration", "effect")
 
+    class Media:
+        js = ("console/cdr_policy.js",)
+
     @admin.display(description="What this policy does")
     def effect(self, policy: models.CdrPolicy) -> str:
-        return policy.describe()
+        # cdr_policy.js rewrites the sentence as the values change, from these templates.
+        return format_html(
+            '<span id="cdr-policy-effect" data-no-cdr="{}" data-kept="{}">{}</span>',
+            policy.NO_CDR_TEXT,
+            policy.KEPT_TEXT,
+            policy.describe(),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 class ManualChoices(models.TextChoices):
@@ -441,19 +442,24 @@ class CdrPolicy(models.Model):
     def no_cdr(self) -> bool:
         return self.duration == 0
 
+    # The sentences that say what the policy does; the admin form fills them in as the
+    # values are edited, before saving.
+    NO_CDR_TEXT = (
+        "No-CDR: direct calls (CALL, TRANSFER) are not recorded; "
+        "conferences and 3-way calls still are."
+    )
+    KEPT_TEXT = (
+        "Direct calls (CALL, TRANSFER) are kept for {amount}, then purged; "
+        "conferences and 3-way calls are kept as ever."
+    )
+
     def describe(self) -> str:
         """The policy's effect in plain words, for the admin form and the CDR page."""
         if self.no_cdr:
-            return (
-                "No-CDR: direct calls (CALL, TRANSFER) are not recorded; "
-                "conferences and 3-way calls still are."
-            )
+            return self.NO_CDR_TEXT
         unit = self.get_period_display().lower()
         amount = f"{self.duration} {unit}" + ("s" if self.duration != 1 else "")
-        return (
-            f"Direct calls (CALL, TRANSFER) are kept for {amount}, then purged; "
-            "conferences and 3-way calls are kept as ever."
-        )
+        return self.KEPT_TEXT.format(amount=amount)
 
 
 # --- Ingest tokens ------------------------------------------------------------------------
@@ -498,3 +504,46 @@ class ConsoleUserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
+
+
+# --- SIEM forwarding outbox ---------------------------------------------------------------
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+
+
+class SiemOutbox(models.Model):
+    """One Security event's way to the SIEM collector: waiting, retried, or sent.
+
+    A row is written in the same transaction as its event, so no event is stored without
+    being queued; `forward_siem` claims due rows, sends them and records the outcome.
+    """
+
+    security_event = models.OneToOneField(
+        SecurityEvent,
+        # Purging an event by retention drops its outbox row with it.
+        on_delete=models.CASCADE,
+        related_name="siem_outbox",
+    )
+    state = models.CharField(max_length=8, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField("next attempt", default=timezone.now)
+    sent_at = models.DateTimeField("sent", null=True, blank=True)
+    last_error = models.CharField("last error", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "SIEM outbox entry"
+        verbose_name_plural = "SIEM outbox"
+        indexes = [
+            # Only waiting rows are looked up by time; sent ones stay out of this index.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(state="pending"),
+                name="siem_outbox_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.security_event_id} {self.state}"
