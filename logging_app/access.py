@@ -147,9 +147,7 @@ class ConsoleAuthenticationForm(AuthenticationForm):
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
         if password_expired(user):
-            raise ValidationError(
-                self.error_messages["password_expired"], code="password_expired"
-            )
+            raise ValidationError(self.error_messages["password_expired"], code="password_expired")
 
 
 class ConsoleLoginView(auth_views.LoginView):
