@@ -24,10 +24,10 @@ def _cdr(**overrides) -> dict:
     record = {
         "event_id": str(uuid.uuid4()),
         "call_date": "2026-11-24T09:15:00+01:00",
-        "caller_number": "+390612340001",
+        "caller_number": "+390655510001",
         "caller": "Alice Rossi",
         "caller_group": "Sales",
-        "callee_number": "+390612340002",
+        "callee_number": "+390655510002",
         "callee": "Bruno Bianchi",
         "callee_group": "Support",
         "total_duration": 95,
