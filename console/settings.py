@@ -243,3 +243,66 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Background jobs -------------------------------------------------------------------------
+# `manage.py run_worker` runs the jobs of logging_app/jobs.py; docs/siem.md and
+# docs/jobs.md describe them.
+
+
+def _syslog_url(name: str) -> str:
+    """The SIEM collector, udp://host[:port] or tcp://host[:port] (port 514 if left out)."""
+    from urllib.parse import urlsplit
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    usage = f"{name} must be udp://host:port or tcp://host:port, not {raw!r}"
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(usage) from None
+    extra = parts.username or parts.password or parts.path.strip("/") or parts.query
+    if parts.scheme not in {"udp", "tcp"} or not parts.hostname or extra or port == 0:
+        raise ImproperlyConfigured(usage)
+    return raw
+
+
+# Security events go to this collector as RFC 5424 syslog messages carrying their CEF
+# line; empty: not forwarded (they still wait in the outbox).
+SIEM_SYSLOG_URL = _syslog_url("SIEM_SYSLOG_URL")
+# The syslog facility (0–23); 13 is "log audit".
+SIEM_SYSLOG_FACILITY = _env_int("SIEM_SYSLOG_FACILITY", 13)
+if SIEM_SYSLOG_FACILITY > 23:
+    raise ImproperlyConfigured(f"SIEM_SYSLOG_FACILITY must be 0–23, not {SIEM_SYSLOG_FACILITY}")
+# The HOSTNAME of the syslog header; empty: this machine's host name.
+SIEM_SYSLOG_HOSTNAME = os.environ.get("SIEM_SYSLOG_HOSTNAME", "")
+# Seconds to wait for the collector to accept a connection or data.
+SIEM_SYSLOG_TIMEOUT = _env_int("SIEM_SYSLOG_TIMEOUT", 5, minimum=1)
+
+# Days each log keeps its rows (by the log's time field); 0 or unset: forever. The CDR
+# policy purges direct-call CDRs on its own terms besides.
+RETENTION_DAYS = {
+    log: _env_int(f"RETENTION_DAYS_{log.upper().replace('-', '_')}", 0)
+    for log in (
+        "security",
+        "system",
+        "web-sessions",
+        "cdr",
+        "sip-sessions",
+        "secure-messages",
+        "install-messages",
+        "activation-messages",
+    )
+}
+
+# How far back SIP reconciliation looks for CONNECT/DISCONNECT events still unbound.
+SIP_RECONCILE_LOOKBACK_HOURS = _env_int("SIP_RECONCILE_LOOKBACK_HOURS", 48, minimum=1)
+
+# Seconds between two runs of each job in `manage.py run_worker`.
+JOB_INTERVALS = {
+    "reconcile_sip": _env_int("JOB_INTERVAL_RECONCILE_SIP", 60, minimum=1),
+    "expire_secure_messages": _env_int("JOB_INTERVAL_EXPIRE_SECURE_MESSAGES", 300, minimum=1),
+    "purge_logs": _env_int("JOB_INTERVAL_PURGE_LOGS", 3600, minimum=1),
+    "forward_siem": _env_int("JOB_INTERVAL_FORWARD_SIEM", 10, minimum=1),
+}

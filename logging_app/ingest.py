@@ -421,12 +421,15 @@ def _existing_rows(spec: LogSpec, keys: list, *, whole: bool) -> dict[object, Mo
 
 
 def _rewrite_security_events(spec: LogSpec, rows: list[Model]) -> None:
-    if spec.slug == "security" or not rows:
-        return
-    events = siem.security_events_for(spec.slug, rows, spec.time_field)
-    security = LOGS["security"]
-    _link_accounts(security.account_links, security.model, events)
-    security.model.objects.bulk_create(events, batch_size=BULK_BATCH)
+    """Rewrite new rows into Security events, and queue every new one for the SIEM."""
+    if spec.slug == "security":
+        events = rows  # they arrived as Security events and are stored already
+    else:
+        events = siem.security_events_for(spec.slug, rows, spec.time_field)
+        security = LOGS["security"]
+        _link_accounts(security.account_links, security.model, events)
+        security.model.objects.bulk_create(events, batch_size=BULK_BATCH)
+    siem.queue_for_forwarding(events)
 
 
 def _store_log(spec: LogSpec, values_list: list[dict], result: IngestResult) -> None:

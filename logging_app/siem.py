@@ -200,3 +200,14 @@ def security_events_for(
             )
         )
     return events
+
+
+def queue_for_forwarding(events: Iterable[models.SecurityEvent]) -> None:
+    """Queue stored Security events for the SIEM collector (see jobs.forward_siem).
+
+    Called wherever Security events are created, inside the same transaction, so that an
+    event is never committed without its outbox row.
+    """
+    models.SiemOutbox.objects.bulk_create(
+        [models.SiemOutbox(security_event_id=event.pk) for event in events], batch_size=1000
+    )
