@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import ingest, siem
+from . import ingest, services
 from .models import ANONYMOUS_PRINCIPAL, ConsoleUserProfile, WebSessionEventType
 
 _LAST_SEEN = "console_last_seen"
@@ -67,38 +67,6 @@ def web_session_event_record(*, event_type: str, principal: str, request: HttpRe
                 "event_type": event_type,
                 "principal": principal[:150],
                 "ip_address": client_ip(request),
-            }
-        ],
-    )
-    assert not result.rejected, result.rejected
-
-
-def console_security_event_record(*, action: str, account: str, details: str) -> None:
-    """Write a Security event about something that happened in this console.
-
-    `action` names its signature in siem.SIGNATURES, under the "console" log.
-    """
-    signature = siem.SIGNATURES[("console", "action", action)]
-    signature_id, name, severity = signature.signature_id, signature.name, signature.severity
-    now = timezone.now()
-    result = ingest.ingest_records(
-        log="security",
-        records=[
-            {
-                "event_id": str(uuid.uuid4()),
-                "timestamp": now.isoformat(),
-                "severity": severity,
-                "signature_id": signature_id,
-                "name": name,
-                "source_log": "console",
-                "account": account[:150],
-                "details": siem.cef_line(
-                    signature_id=signature_id,
-                    name=name,
-                    severity=severity,
-                    timestamp=now,
-                    extensions={"suser": account, "msg": details},
-                ),
             }
         ],
     )
@@ -237,10 +205,13 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
 def record_lockout(sender, request: HttpRequest, username: str, ip_address: str, **kwargs):
     """Axes locked `username` out from `ip_address`: that is a Security event."""
-    console_security_event_record(
+    services.console_event_record(
         action="login_locked_out",
-        account=username or "",
-        details=f"{username} locked out from {ip_address} after repeated failed sign-ins",
+        user=username or "",
+        extensions={
+            "src": ip_address,
+            "msg": f"{username} locked out from {ip_address} after repeated failed sign-ins",
+        },
     )
 
 

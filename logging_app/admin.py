@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from . import models
+from . import models, services
 from .registry import LOGS
 from .tokens import ingest_token_issue, ingest_token_revoke
 
@@ -62,6 +62,15 @@ class CdrPolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: models.CdrPolicy, form, change: bool):
+        # Through the service, which records who changed the policy from what to what.
+        services.cdr_policy_update(
+            policy=obj,
+            period=form.cleaned_data["period"],
+            duration=form.cleaned_data["duration"],
+            changed_by=request.user.get_username(),
+        )
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         policy = models.CdrPolicy.current()

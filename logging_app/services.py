@@ -38,7 +38,7 @@ def cdr_policy_update(
             return None
         stored.period, stored.duration = period, duration
         stored.save(update_fields=["period", "duration"])
-        return _console_event(
+        return console_event_record(
             action="cdr_policy_changed",
             user=changed_by,
             extensions={
@@ -52,8 +52,11 @@ def cdr_policy_update(
         )
 
 
-def _console_event(*, action: str, user: str, extensions: dict) -> models.SecurityEvent:
-    """Store a Security event about `user`'s `action` in this console."""
+def console_event_record(*, action: str, user: str, extensions: dict) -> models.SecurityEvent:
+    """Store a Security event about `user`'s `action` in this console.
+
+    `action` names its signature in siem.SIGNATURES, under the "console" log.
+    """
     signature = siem.SIGNATURES[("console", "action", action)]
     now = timezone.now()
     event_id = uuid.uuid4()

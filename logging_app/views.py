@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_safe
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from . import access, models, selectors, siem
+from . import models, selectors, services, siem
 from .registry import LOGS, LogSpec
 from .tables import TIME_FORMAT, account_url, list_url
 from .templatetags.console import hms
@@ -119,13 +119,14 @@ def _export(
                 yield line
         finally:
             # Also when the download is cut short: the rows sent so far were exported.
-            access.console_security_event_record(
+            services.console_event_record(
                 action="log_exported",
-                account=user,
-                details=(
-                    f"{user} exported {count} {spec.title} rows as "
-                    f"{export_format.upper()} ({filters})"
-                ),
+                user=user,
+                extensions={
+                    "cnt": count,
+                    "msg": f"{user} exported {count} {spec.title} rows as "
+                    f"{export_format.upper()} ({filters})",
+                },
             )
 
     content_type, extension = _EXPORT_FORMATS[export_format]

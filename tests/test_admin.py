@@ -147,3 +147,19 @@ def test_it_keeps_support_out_of_the_admin_site(support_client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_it_records_a_policy_change_made_on_the_admin_site(admin_client):
+    models.CdrPolicy.current()
+
+    response = admin_client.post(
+        "/admin/logging_app/cdrpolicy/1/change/", {"period": "WEEK", "duration": "3"}
+    )
+
+    assert response.status_code == 302
+    policy = models.CdrPolicy.objects.get()
+    assert (policy.period, policy.duration) == ("WEEK", 3)
+    event = models.SecurityEvent.objects.get(signature_id="CON-500")
+    assert event.account_name == "admin"
+    assert "from 1 YEAR to 3 WEEK" in event.details
