@@ -1,10 +1,12 @@
 """Reads: what the pages show, built from the per-log declarations."""
 
 import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Max, Model, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,21 +80,6 @@ def account_has_activity(*, username: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class LogCount:
-    log: LogSpec
-    count: int
-
-
-def recent_counts(*, hours: int = 24) -> list[LogCount]:
-    """How many rows each log received in the last `hours`, through its time index."""
-    since = timezone.now() - timedelta(hours=hours)
-    return [
-        LogCount(spec, spec.model.objects.filter(**{f"{spec.time_field}__gte": since}).count())
-        for spec in LOGS.values()
-    ]
-
-
 def call_legs(record: models.CallDetailRecord) -> QuerySet:
     """The other rows sharing a call id: the legs of a 3-way, conference or transfer."""
     return (
@@ -109,3 +96,44 @@ def cdr_policy() -> models.CdrPolicy:
     """
     stored = models.CdrPolicy.objects.filter(pk=models.CdrPolicy.SINGLETON_ID).first()
     return stored or models.CdrPolicy()
+
+
+@dataclass(frozen=True)
+class LogActivity:
+    log: LogSpec
+    count: int
+    latest: datetime | None
+
+
+def recent_activity(*, logs: Iterable[LogSpec], since: datetime) -> list[LogActivity]:
+    """How many rows each log received since `since`, and when the newest one arrived.
+
+    One query per log, bounded by its (time, id) index: no full-table count.
+    """
+    activity = []
+    for spec in logs:
+        totals = spec.model.objects.filter(**{f"{spec.time_field}__gte": since}).aggregate(
+            count=Count("pk"), latest=Max(spec.time_field)
+        )
+        activity.append(LogActivity(spec, totals["count"], totals["latest"]))
+    return activity
+
+
+def daily_counts(
+    *, log: LogSpec, field: str, values: Iterable[str], start: datetime, end: datetime
+) -> dict[tuple[date, str], int]:
+    """Rows of `log` per day (in the current time zone) and per value of `field`.
+
+    The database groups the rows: one query whatever their number, through the log's
+    (field, time) index.
+    """
+    time_field = log.time_field
+    rows = (
+        log.model.objects.filter(
+            **{f"{time_field}__gte": start, f"{time_field}__lt": end, f"{field}__in": values}
+        )
+        .annotate(day=TruncDate(time_field, tzinfo=timezone.get_current_timezone()))
+        .values("day", field)
+        .annotate(count=Count("pk"))
+    )
+    return {(row["day"], row[field]): row["count"] for row in rows}

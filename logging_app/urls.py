@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/<str:username>/", views.account_detail, name="account_detail"),
     path("api/ingest/<slug:log>/", api.ingest_view, name="ingest"),
     path("healthz", views.healthz, name="healthz"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -3,29 +3,36 @@
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
+from zoneinfo import available_timezones
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from . import models, selectors, services, siem
+from . import charts, models, selectors, services, siem
+from .middleware import viewer_time_zone_remember
 from .registry import LOGS, LogSpec
 from .tables import TIME_FORMAT, account_url, list_url
-from .templatetags.console import hms
+from .templatetags.console import filter_time, hms
 
 PAGE_SIZES = (25, 50, 100, 200)
+# The overview counts each log's rows of the last this many hours.
+OVERVIEW_HOURS = 24
 EXPORT_CHUNK = 2000
 # A spreadsheet runs a cell starting with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -296,12 +303,16 @@ def account_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:
-    counts = [
-        count
-        for count in selectors.recent_counts(hours=24)
-        if _can_view(request.user, count.log.model)
-    ]
-    return render(request, "overview.html", {"counts": counts})
+    logs = [spec for spec in LOGS.values() if _can_view(request.user, spec.model)]
+    since = timezone.now() - timedelta(hours=OVERVIEW_HOURS)
+    context = {
+        "hours": OVERVIEW_HOURS,
+        "since": filter_time(since),
+        "activity": selectors.recent_activity(logs=logs, since=since),
+        "charts": charts.overview_charts(logs=logs),
+        "days": charts.DAYS,
+    }
+    return render(request, "overview.html", context)
 
 
 @login_not_required
@@ -314,3 +325,42 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "up"})
+
+
+@cache
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(available_timezones())]
+
+
+class PreferencesForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Pages show times in this zone; list filters read them in it.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        default = ("", f"The console's time zone ({settings.TIME_ZONE})")
+        self.fields["time_zone"].choices = [default, *_time_zone_choices()]
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own settings: the time zone pages are shown in."""
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            zone = form.cleaned_data["time_zone"]
+            # A display setting of one's own: Support may change it too.
+            models.ConsoleUserProfile.objects.update_or_create(
+                user=request.user, defaults={"time_zone": zone}
+            )
+            viewer_time_zone_remember(request, zone)
+            messages.success(request, "Preferences saved.")
+            return redirect("preferences")
+        return render(request, "preferences.html", {"form": form}, status=400)
+
+    profile = models.ConsoleUserProfile.objects.filter(user=request.user).first()
+    form = PreferencesForm(initial={"time_zone": profile.time_zone if profile else ""})
+    return render(request, "preferences.html", {"form": form})

@@ -1,8 +1,27 @@
-"""Tiny formatting filters shared by the tables and templates."""
+"""Tiny formatting filters and tags shared by the tables and templates."""
 
-from django import template
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django import forms, template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timesince import timesince, timeuntil
 
 register = template.Library()
+
+# How the pages write an exact date-time (the tables' format); the zone is named beside it.
+EXACT_TIME = "Y-m-d H:i:s"
+
+# The quick date ranges of the lists: a label and how far back `since` goes.
+QUICK_RANGES = (
+    ("Last hour", timedelta(hours=1)),
+    ("24 hours", timedelta(hours=24)),
+    ("7 days", timedelta(days=7)),
+    ("30 days", timedelta(days=30)),
+)
 
 
 @register.filter
@@ -20,3 +39,74 @@ def hms(seconds: int | None) -> str:
 def tag_class(value) -> str:
     """The CSS class that colours an enumerated value by its outcome."""
     return f"tag tag-{str(value).lower()}"
+
+
+def filter_time(moment: datetime | date, *, end_of_day: bool = False) -> str:
+    """A date-time as the lists' `since` and `until` read it: in the current time zone.
+
+    A date is its first second, or with `end_of_day` its last.
+    """
+    if isinstance(moment, datetime):
+        return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{moment.isoformat()}T{'23:59:59' if end_of_day else '00:00:00'}"
+
+
+@register.filter
+def ago(moment: datetime | None) -> SafeString | str:
+    """How long ago (or how soon) `moment` is, in words; the exact time on hover."""
+    if not isinstance(moment, datetime):
+        return ""
+    now = timezone.now()
+    if abs(now - moment) < timedelta(minutes=1):
+        words = "just now"
+    elif moment < now:
+        words = f"{timesince(moment, now, depth=1)} ago"
+    else:
+        words = f"in {timeuntil(moment, now, depth=1)}"
+    local = timezone.localtime(moment)
+    exact = f"{format_date(local, EXACT_TIME)} {timezone.get_current_timezone_name()}"
+    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), exact, words)
+
+
+@register.simple_tag
+def quick_ranges() -> list[tuple[str, str]]:
+    """(label, since) for each quick date range, `since` counted back from now."""
+    now = timezone.now()
+    return [(label, filter_time(now - span)) for label, span in QUICK_RANGES]
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One active filter value, and the same page without it."""
+
+    label: str
+    value: str
+    remove_url: str
+
+
+def _shown(field: forms.Field, value: str) -> str:
+    if isinstance(field, forms.DateTimeField):
+        return value.replace("T", " ")
+    choices = getattr(field, "choices", None) or getattr(field.widget, "choices", ())
+    return str(dict(choices).get(value, value))
+
+
+@register.simple_tag(takes_context=True)
+def active_filters(context: template.Context, form: forms.Form) -> list[Chip]:
+    """A chip for each filter value in the query string, in the form's order."""
+    request = context["request"]
+    chips = []
+    for name, field in form.fields.items():
+        for value in request.GET.getlist(name):
+            if not value.strip():
+                continue
+            query = request.GET.copy()
+            query.setlist(name, [other for other in query.getlist(name) if other != value])
+            if not query.getlist(name):
+                del query[name]
+            # The chip leads back to the first page of the list, not to a download.
+            query.pop("page", None)
+            query.pop("export", None)
+            url = f"{request.path}?{query.urlencode()}" if query else request.path
+            chips.append(Chip(str(field.label or name), _shown(field, value), url))
+    return chips

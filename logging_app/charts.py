@@ -1,0 +1,290 @@
+"""The overview's charts: rows per day as stacked bars, drawn on the server as SVG.
+
+The geometry is computed here and the template writes it as SVG attributes: no script, no
+style attribute, nothing fetched, so the strict Content Security Policy holds. Every bar
+segment links to the list it counts.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from . import models, selectors
+from .registry import LOGS, LogSpec
+from .templatetags.console import filter_time
+
+DAYS = 14
+
+# The drawing's own coordinates (its viewBox); the page scales it to the column's width.
+WIDTH, HEIGHT = 560, 200
+_LEFT, _RIGHT, _TOP, _BOTTOM = 36, 6, 10, 32
+_PLOT_WIDTH = WIDTH - _LEFT - _RIGHT
+_PLOT_HEIGHT = HEIGHT - _TOP - _BOTTOM
+_BAR_SHARE = 0.64  # of each day's slot; the rest is the gap between bars
+_MAX_TICKS = 4
+
+
+@dataclass(frozen=True)
+class Series:
+    """One enumerated value a chart counts, and the colour it is drawn in."""
+
+    value: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    slug: str
+    title: str
+    log: str
+    field: str
+    series: tuple[Series, ...]
+    # What one counted row is: "call" (1 call, 3 calls).
+    unit: str
+
+    def count(self, number: int) -> str:
+        return f"{number} {self.unit}{'' if number == 1 else 's'}"
+
+
+# Colours by outcome, as the lists' tags are: green succeeded, amber and orange did not
+# connect, red failed; grey and violet tell apart the rest.
+_GREEN, _AMBER, _ORANGE, _RED = "#2e8b57", "#d4a017", "#e07b00", "#b3261e"
+_GREY, _VIOLET, _BLUE = "#8a94a0", "#7a4fa0", "#1f5fa8"
+
+CHARTS = (
+    ChartSpec(
+        slug="calls",
+        title="Calls by disposition",
+        log="cdr",
+        field="disposition",
+        series=(
+            Series(models.Disposition.ANSWERED, _GREEN),
+            Series(models.Disposition.NO_ANSWER, _AMBER),
+            Series(models.Disposition.BUSY, _ORANGE),
+            Series(models.Disposition.CANCEL, _GREY),
+            Series(models.Disposition.FAILED, _RED),
+        ),
+        unit="call",
+    ),
+    ChartSpec(
+        slug="sign-in-failures",
+        title="Sign-in failures",
+        log="web-sessions",
+        field="event_type",
+        series=(
+            Series(models.WebSessionEventType.FAIL_BAD_CREDENTIALS, _RED),
+            Series(models.WebSessionEventType.FAIL_USER_NOT_FOUND, _ORANGE),
+            Series(models.WebSessionEventType.FAIL_CREDENTIALS_EXPIRED, _VIOLET),
+        ),
+        unit="failure",
+    ),
+    ChartSpec(
+        slug="sip-registrations",
+        title="SIP registrations",
+        log="sip-sessions",
+        field="event",
+        series=(Series(models.SipEvent.REGISTER, _BLUE),),
+        unit="registration",
+    ),
+    ChartSpec(
+        slug="secure-messages",
+        title="Secure messages by status",
+        log="secure-messages",
+        field="status",
+        series=(
+            Series(models.SecureMessageStatus.DELIVERED, _GREEN),
+            Series(models.SecureMessageStatus.ENQUEUED, _BLUE),
+            Series(models.SecureMessageStatus.EXPIRED, _GREY),
+            Series(models.SecureMessageStatus.INVALID_RECIPIENT, _ORANGE),
+            Series(models.SecureMessageStatus.INVALID_DEVICE, _AMBER),
+            Series(models.SecureMessageStatus.INVALID_PAYLOAD, _RED),
+        ),
+        unit="message",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    series: Series
+    count: int
+    y: float
+    height: float
+    url: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One count of the chart's table: a day and value, or a day's total."""
+
+    count: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    day: date
+    x: float
+    width: float
+    total: int
+    # Bottom first, in the order of the chart's series; values counted 0 are left out.
+    segments: list[Segment]
+    cells: list[Cell]
+    url: str
+
+    @property
+    def centre(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
+
+@dataclass(frozen=True)
+class Tick:
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    series: Series
+    total: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    spec: ChartSpec
+    log: LogSpec
+    first_day: date
+    last_day: date
+    bars: list[Bar]
+    ticks: list[Tick]
+    legend: list[LegendEntry]
+    total: int
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_left: int = _LEFT
+    plot_right: int = WIDTH - _RIGHT
+    plot_bottom: int = HEIGHT - _BOTTOM
+
+    @property
+    def description(self) -> str:
+        return (
+            f"{self.spec.title} per day, {self.first_day} to {self.last_day} "
+            f"({timezone.get_current_timezone_name()}): {self.spec.count(self.total)} in all."
+        )
+
+
+def _list_url(log: str, **params) -> str:
+    return f"{reverse('log_list', args=[log])}?{urlencode(params, doseq=True)}"
+
+
+def _step(largest: int) -> int:
+    """The gap between the y axis' ticks: 1, 2 or 5 times a power of ten."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            if largest <= step * _MAX_TICKS:
+                return step
+        magnitude *= 10
+
+
+def _y(value: float, top: int) -> float:
+    return round(_TOP + _PLOT_HEIGHT * (1 - value / top), 1)
+
+
+def build_chart(spec: ChartSpec, *, days: list[date], counts: dict[tuple[date, str], int]) -> Chart:
+    """Lay out one chart from its counts per (day, value)."""
+    log = LOGS[spec.log]
+    values = [series.value for series in spec.series]
+    largest = max((sum(counts.get((day, v), 0) for v in values) for day in days), default=0)
+    step = _step(max(largest, 1))
+    top = step * -(-max(largest, 1) // step)
+    slot = _PLOT_WIDTH / len(days)
+
+    bars = []
+    for index, day in enumerate(days):
+        day_range = {"since": filter_time(day), "until": filter_time(day, end_of_day=True)}
+        segments, cells, stacked = [], [], 0
+        for series in spec.series:
+            count = counts.get((day, series.value), 0)
+            url = _list_url(spec.log, **{spec.field: series.value}, **day_range)
+            cells.append(Cell(count, url))
+            if not count:
+                continue
+            y_top = _y(stacked + count, top)
+            segments.append(
+                Segment(
+                    series=series,
+                    count=count,
+                    y=y_top,
+                    height=round(_y(stacked, top) - y_top, 1),
+                    url=url,
+                    label=f"{series.value} on {format_date(day, 'D Y-m-d')}: {spec.count(count)}",
+                )
+            )
+            stacked += count
+        day_url = _list_url(spec.log, **{spec.field: values}, **day_range)
+        width = slot * _BAR_SHARE
+        bars.append(
+            Bar(
+                day=day,
+                x=round(_LEFT + index * slot + (slot - width) / 2, 1),
+                width=round(width, 1),
+                total=stacked,
+                segments=segments,
+                cells=[*cells, Cell(stacked, day_url)],
+                url=day_url,
+            )
+        )
+
+    legend = [
+        LegendEntry(
+            series=series,
+            total=sum(counts.get((day, series.value), 0) for day in days),
+            url=_list_url(spec.log, **{spec.field: series.value}, since=filter_time(days[0])),
+        )
+        for series in spec.series
+    ]
+    return Chart(
+        spec=spec,
+        log=log,
+        first_day=days[0],
+        last_day=days[-1],
+        bars=bars,
+        ticks=[Tick(value, _y(value, top)) for value in range(0, top + 1, step)],
+        legend=legend,
+        total=sum(bar.total for bar in bars),
+    )
+
+
+def overview_charts(*, logs: Iterable[LogSpec], days: int = DAYS) -> list[Chart]:
+    """The overview's charts of the logs in `logs`, for the last `days` days up to today.
+
+    Days are the viewer's: they start at midnight in the current time zone.
+    """
+    slugs = {spec.slug for spec in logs}
+    today = timezone.localdate()
+    shown = [today - timedelta(days=back) for back in range(days - 1, -1, -1)]
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(shown[0], time.min, tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    charts = []
+    for spec in CHARTS:
+        if spec.log not in slugs:
+            continue
+        counts = selectors.daily_counts(
+            log=LOGS[spec.log],
+            field=spec.field,
+            values=[series.value for series in spec.series],
+            start=start,
+            end=end,
+        )
+        charts.append(build_chart(spec, days=shown, counts=counts))
+    return charts
