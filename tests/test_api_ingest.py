@@ -5,6 +5,9 @@ import uuid
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from logging_app import models
 from logging_app.tokens import ingest_token_create, ingest_token_revoke
@@ -222,3 +225,42 @@ def test_it_creates_a_token_with_the_command(client, capsys):
     assert plain.startswith("lc_")
     assert not models.IngestToken.objects.filter(token_hash=plain).exists()
     assert _post(client, "cdr", [_cdr()], token=plain).status_code == 200
+
+
+# --- Property-based: whatever the body, a JSON answer and never a 500 ----------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@hypothesis_settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    log=st.sampled_from(["cdr", "secure-messages", "accounts", "web-sessions"]),
+    body=st.one_of(
+        st.binary(max_size=200),
+        _JSON.map(lambda value: json.dumps(value).encode()),
+        st.lists(_JSON, max_size=5).map(
+            lambda values: "\n".join(json.dumps(value) for value in values).encode()
+        ),
+    ),
+    content_type=st.sampled_from(["application/json", "application/x-ndjson"]),
+)
+def test_it_never_fails_with_a_server_error(client, token, log, body, content_type):
+    response = _post(client, log, body, token=token, content_type=content_type)
+
+    # An empty body carries no content type at all: 415.
+    assert response.status_code in ((200, 400) if body else (200, 400, 415))
+    answer = response.json()
+    if response.status_code != 200:
+        assert answer["error"]
+    else:
+        assert set(answer) >= {"accepted", "updated", "duplicates", "rejected"}
