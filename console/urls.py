@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from logging_app import access
 
@@ -14,11 +12,7 @@ urlpatterns = [
     path("logout/", access.ConsoleLogoutView.as_view(), name="logout"),
     path("password/expired/", access.password_expired_view, name="password_expired"),
     # One sign-in page for the whole console, so that every sign-in is recorded alike.
-    path(
-        "admin/login/",
-        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
-        name="admin_login",
-    ),
+    path("admin/login/", access.admin_login_view, name="admin_login"),
     path("admin/", admin.site.urls),
     path("", include("logging_app.urls")),
 ]

@@ -16,9 +16,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -184,6 +185,15 @@ def password_expired_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your password was changed. Sign in with the new one.")
         return redirect("login")
     return render(request, "registration/password_expired.html", {"form": form, "user": user})
+
+
+@login_not_required
+def admin_login_view(request: HttpRequest) -> HttpResponse:
+    """The admin site's sign-in: the console's own page, so that every sign-in is recorded
+    alike. A signed-in user who reaches it is not staff: the admin site is not theirs."""
+    if request.user.is_authenticated:
+        raise PermissionDenied("The admin site is for administrators only.")
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):

@@ -256,10 +256,17 @@ def test_it_refuses_every_write_by_support(support, method):
 
 
 def test_it_keeps_support_out_of_the_admin_site(support):
-    response = support.get("/admin/")
+    response = support.get("/admin/", follow=True)
 
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response.status_code == 403
+    assert [url for url, _ in response.redirect_chain] == ["/admin/login/?next=/admin/"]
+
+
+def test_it_sends_anonymous_visitors_of_the_admin_site_to_the_console_sign_in(client):
+    response = client.get("/admin/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/login/?next=/admin/"
+    assert response.status_code == 200
 
 
 def test_it_masks_activation_tokens_for_support(support):
