@@ -16,6 +16,9 @@ PORT ?= 8000
 ADMIN_USER ?= admin
 PYTEST_ARGS ?=
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/console
+# The benchmark drops and re-creates this database, and only this one.
+BENCH_URL ?= postgres://postgres@127.0.0.1:5432/console_bench
+BENCH_ROWS ?= 1000000
 
 # Prints "empty" when no account and no log row is stored yet: `make run` then loads demo data.
 define DB_IS_EMPTY
@@ -26,12 +29,13 @@ print("data" if has_data else "empty")
 endef
 export DB_IS_EMPTY
 
-.PHONY: help venv install run test test-postgres lint format clean
+.PHONY: help venv install run test test-postgres bench lint format clean
 
 help:
 	@echo "make run            set up everything and serve the console on http://$(HOST):$(PORT)/"
 	@echo "make test           run the whole test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make test-postgres  the same against PostgreSQL ($(POSTGRES_URL))"
+	@echo "make bench          load BENCH_ROWS rows per log into $(BENCH_URL), time the pages"
 	@echo "make lint           ruff check and ruff format --check"
 	@echo "make format         ruff check --fix, then ruff format"
 	@echo "make venv           create $(VENV) and install requirements-dev.lock"
@@ -90,6 +94,10 @@ test: $(STAMP)
 
 test-postgres:
 	DATABASE_URL=$(POSTGRES_URL) $(MAKE) test
+
+# Performance is measured here, not by timed tests (DESIGN, Quality bars); see docs/benchmarks.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --rows $(BENCH_ROWS) --database-url $(BENCH_URL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,8 +3,9 @@
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
+from django.db import connection
 from django.db.models import Count, Max, Model, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.urls import reverse
@@ -137,3 +138,142 @@ def daily_counts(
         .annotate(count=Count("pk"))
     )
     return {(row["day"], row[field]): row["count"] for row in rows}
+
+
+# --- List pages ---------------------------------------------------------------------------
+
+# A list counts its rows up to this many; beyond it the page says "more than".
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a log's default order (time desc, id desc): the row at (time, pk).
+
+    Written in URLs as `<ISO time in UTC>_<id>`, readable and enough to resume from.
+    """
+
+    time: datetime
+    pk: int
+
+    def __str__(self) -> str:
+        stamp = self.time.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return f"{stamp}_{self.pk}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Cursor":
+        """The cursor written as `text`; ValueError (or OverflowError) when it is not one."""
+        stamp, _, pk = text.rpartition("_")
+        time = datetime.fromisoformat(stamp)
+        if time.utcoffset() is None or not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
+            raise ValueError(text)  # 18 digits: within a bigint
+        # In UTC, as the databases compare it; a time beyond year 9999 there overflows.
+        return cls(time.astimezone(UTC), int(pk))
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    rows: list[Model]
+    newer: Cursor | None  # where the page of newer rows ends, if there is one
+    older: Cursor | None  # where the page of older rows starts, if there is one
+
+
+def _cursor_of(spec: LogSpec, row: Model) -> Cursor:
+    return Cursor(getattr(row, spec.time_field), row.pk)
+
+
+def log_keyset_page(
+    *,
+    spec: LogSpec,
+    queryset: QuerySet,
+    size: int,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+) -> KeysetPage:
+    """One page of `queryset` (in the log's default order) older than `before` or newer
+    than `after`, or the newest page when neither is given.
+
+    Keyset paging: the page is found through the (time, id) or (filter, time) index
+    whatever its depth, where OFFSET would read and discard every row before it. The
+    condition is written `time <= t AND (time < t OR id < pk)` so that PostgreSQL uses
+    `time <= t` as the index bound; one row past the page says whether there is more.
+    """
+    time = spec.time_field
+    if after is not None:
+        rows = list(
+            queryset.filter(
+                Q(**{f"{time}__gte": after.time})
+                & (Q(**{f"{time}__gt": after.time}) | Q(pk__gt=after.pk))
+            ).order_by(time, "pk")[: size + 1]
+        )
+        more_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        return KeysetPage(
+            rows,
+            newer=_cursor_of(spec, rows[0]) if more_newer else None,
+            # The `after` row itself, and what is older, lies beyond the page.
+            older=_cursor_of(spec, rows[-1]) if rows else Cursor(after.time, after.pk + 1),
+        )
+    if before is not None:
+        queryset = queryset.filter(
+            Q(**{f"{time}__lte": before.time})
+            & (Q(**{f"{time}__lt": before.time}) | Q(pk__lt=before.pk))
+        )
+    rows = list(queryset[: size + 1])
+    more_older = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(
+        rows,
+        newer=(_cursor_of(spec, rows[0]) if rows else before) if before is not None else None,
+        older=_cursor_of(spec, rows[-1]) if more_older else None,
+    )
+
+
+@dataclass(frozen=True)
+class RowCount:
+    value: int
+    exact: bool = True  # else a lower bound (capped) or the planner's estimate
+    estimate: bool = False
+
+    def __str__(self) -> str:
+        if self.estimate:
+            return f"about {_rounded(self.value)} records"
+        if not self.exact:
+            return f"more than {self.value:,} records"
+        return f"{self.value:,} record{'' if self.value == 1 else 's'}"
+
+
+def _rounded(value: int) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f} million"
+    return f"{round(value, -3):,}"
+
+
+def _planner_estimate(model: type[Model]) -> int | None:
+    """PostgreSQL's own estimate of a table's rows (kept by ANALYZE and autovacuum)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [connection.ops.quote_name(model._meta.db_table)],
+        )
+        row = cursor.fetchone()
+    # -1: never analysed yet.
+    return row[0] if row and row[0] >= 0 else None
+
+
+def log_count(queryset: QuerySet, *, cap: int = COUNT_CAP) -> RowCount:
+    """How many rows `queryset` has, without ever counting a whole table.
+
+    Unfiltered on PostgreSQL: the planner's estimate, when it is past the cap. Otherwise
+    COUNT over at most `cap + 1` rows (a LIMITed subquery), stated as "more than" beyond.
+    """
+    if not queryset.query.where:
+        estimate = _planner_estimate(queryset.model)
+        if estimate is not None and estimate > cap:
+            return RowCount(estimate, exact=False, estimate=True)
+    counted = queryset.order_by()[: cap + 1].count()
+    if counted > cap:
+        return RowCount(cap, exact=False)
+    return RowCount(counted)

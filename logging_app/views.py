@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage
 from django.db import DatabaseError, connection
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -22,6 +23,7 @@ from django.utils.dateformat import format as format_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_tables2 import RequestConfig
+from django_tables2.data import TableListData
 from django_tables2.paginators import LazyPaginator
 
 from . import charts, models, selectors, services, siem
@@ -39,18 +41,46 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ListOptionsForm(forms.Form):
-    """The list parameters that are not filters: page size and export format."""
+    """The list parameters that are not filters: paging, page size and export format.
+
+    `before` and `after` are keyset cursors (see selectors.Cursor) for the default order;
+    `page` numbers pages only when the list is sorted by a column.
+    """
 
     per_page = forms.TypedChoiceField(
         choices=[(size, size) for size in PAGE_SIZES], coerce=int, required=False
     )
     export = forms.ChoiceField(choices=[("csv", "CSV")], required=False)
+    before = forms.CharField(required=False, max_length=64)
+    after = forms.CharField(required=False, max_length=64)
+    page = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args, log: LogSpec, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if log.model is models.SecurityEvent:
             # Only Security events have CEF lines (DESIGN: `export=cef` on the security list).
             self.fields["export"].choices = [("csv", "CSV"), ("cef", "CEF")]
+
+    def _clean_cursor(self, name: str) -> selectors.Cursor | None:
+        text = self.cleaned_data[name]
+        if not text:
+            return None
+        try:
+            return selectors.Cursor.parse(text)
+        except (ValueError, OverflowError):
+            raise forms.ValidationError("Not a position in this list.") from None
+
+    def clean_before(self) -> selectors.Cursor | None:
+        return self._clean_cursor("before")
+
+    def clean_after(self) -> selectors.Cursor | None:
+        return self._clean_cursor("after")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("before") and cleaned.get("after"):
+            raise forms.ValidationError("Give “before” or “after”, not both.")
+        return cleaned
 
 
 def _log_spec(log: str) -> LogSpec:
@@ -150,6 +180,18 @@ def _export_value(record: Model, name: str):
     return value
 
 
+class _PageRows(TableListData):
+    """The rows of one keyset page, with their model: the table's headers come from it."""
+
+    def __init__(self, rows: list[Model], *, model: type[Model]) -> None:
+        super().__init__(rows)
+        self._model = model
+
+    @property
+    def model(self) -> type[Model]:
+        return self._model
+
+
 @require_safe
 def log_list(request: HttpRequest, log: str) -> HttpResponse:
     spec = _log_spec(log)
@@ -161,17 +203,35 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
     queryset = filterset.qs if valid else filterset.queryset.none()
 
     table = spec.table(queryset)
-    per_page = (valid and options.cleaned_data["per_page"]) or PAGE_SIZES[1]
-    # LazyPaginator fetches one row past the page instead of counting the whole table.
-    RequestConfig(
-        request, paginate={"paginator_class": LazyPaginator, "per_page": per_page}
-    ).configure(table)
+    # Applies `sort=`; paging is decided below, once the order is known.
+    RequestConfig(request, paginate=False).configure(table)
 
     export_format = valid and options.cleaned_data["export"]
     if export_format == "csv":
         return _export(request, spec, "csv", *_csv_lines(spec, table, table.data.data))
     if export_format == "cef":
         return _export(request, spec, "cef", *_cef_lines(table.data.data))
+
+    per_page = (valid and options.cleaned_data["per_page"]) or PAGE_SIZES[1]
+    if table.order_by:
+        # Sorted by a column: numbered pages by OFFSET. LazyPaginator fetches one row past
+        # the page instead of counting; deep pages cost more, as the sort has no index.
+        page = (valid and options.cleaned_data["page"]) or 1
+        try:
+            table.paginate(paginator_class=LazyPaginator, page=page, per_page=per_page)
+        except EmptyPage:
+            table.paginate(paginator_class=LazyPaginator, page=1, per_page=per_page)
+    else:
+        # The default order: keyset pages, as fast far back as on the first page.
+        keyset = selectors.log_keyset_page(
+            spec=spec,
+            queryset=queryset,
+            size=per_page,
+            before=(valid and options.cleaned_data["before"]) or None,
+            after=(valid and options.cleaned_data["after"]) or None,
+        )
+        table = spec.table(_PageRows(keyset.rows, model=spec.model))
+        table.keyset = keyset
 
     context = {
         "log": spec,
@@ -180,6 +240,7 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
         "table": table,
         "page_sizes": PAGE_SIZES,
         "per_page": per_page,
+        "count": selectors.log_count(queryset),
         "cdr_policy": selectors.cdr_policy() if spec.slug == "cdr" else None,
     }
     return render(request, "logging/list.html", context, status=200 if valid else 400)

@@ -5,10 +5,12 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logging_app import models
+from logging_app import ingest, models
 from logging_app.ingest import INGEST_LOGS, IngestResult, ingest_lines, ingest_records
 
 pytestmark = pytest.mark.django_db
@@ -646,3 +648,71 @@ def test_it_stores_a_record_whole_or_not_at_all(data):
             assert stored == uuid.UUID(value)
         else:
             assert stored == ("" if value is None else value)
+
+
+# --- The COPY path of large batches on PostgreSQL -------------------------------------------
+
+
+def _numbered_web_session(n: int, *, prefix: str = "") -> dict:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "date_created": f"2026-11-24T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z",
+        "event_type": ["SUCCESS", "FAIL_BAD_CREDENTIALS", "LOGOUT"][n % 3],
+        "principal": prefix + ["alice", "bruno", "nobody"][n % 3],
+        "ip_address": f"203.0.113.{n % 250}" if n % 7 else "",
+    }
+
+
+def _stored_web_sessions(batch: str) -> list[tuple]:
+    rows = (
+        models.WebSessionEvent.objects.filter(principal__startswith=batch)
+        .select_related("account")
+        .order_by("date_created", "principal")
+    )
+    return [
+        (
+            r.date_created,
+            r.event_type,
+            r.principal.removeprefix(batch),
+            r.ip_address,
+            r.account.username.removeprefix(batch) if r.account else None,
+        )
+        for r in rows
+    ]
+
+
+def test_it_stores_a_large_batch_by_copy_as_bulk_create_would(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's bulk path")
+    for batch in ("copy-", "insert-"):
+        models.Account.objects.create(username=f"{batch}alice")
+        models.Account.objects.create(username=f"{batch}bruno")
+
+    def records(batch: str) -> list[dict]:
+        return [_numbered_web_session(n, prefix=batch) for n in range(5000)]
+
+    copied = records("copy-")
+    with CaptureQueriesContext(connection) as queries:
+        by_copy = ingest_records(log="web-sessions", records=copied)
+    monkeypatch.setattr(ingest, "COPY_MIN_ROWS", 10**9)
+    by_insert = ingest_records(log="web-sessions", records=records("insert-"))
+    replay = ingest_records(log="web-sessions", records=copied[:1500])
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert any(s.startswith("CREATE TEMPORARY TABLE") for s in sql)
+    inserts = [s for s in sql if s.startswith('INSERT INTO "logging_app_websessionevent"')]
+    assert len(inserts) == 1
+    assert "VALUES" not in inserts[0]
+    assert by_copy.as_dict() == by_insert.as_dict()
+    assert by_copy.accepted == 5000
+    assert replay.duplicates == 1500
+    assert _stored_web_sessions("copy-") == _stored_web_sessions("insert-")
+    # Failed sign-ins became Security events pointing at their rows, each queued once.
+    events = models.SecurityEvent.objects.filter(account_name="copy-bruno")
+    assert events.count() == 1667
+    sources = set(events.values_list("source_id", flat=True))
+    assert sources == set(
+        models.WebSessionEvent.objects.filter(principal="copy-bruno").values_list("id", flat=True)
+    )
+    assert models.SiemOutbox.objects.filter(security_event__in=events).count() == 1667
+    assert all(e.account is not None for e in events[:10])

@@ -105,8 +105,8 @@ def active_filters(context: template.Context, form: forms.Form) -> list[Chip]:
             if not query.getlist(name):
                 del query[name]
             # The chip leads back to the first page of the list, not to a download.
-            query.pop("page", None)
-            query.pop("export", None)
+            for paging in ("page", "before", "after", "export"):
+                query.pop(paging, None)
             url = f"{request.path}?{query.urlencode()}" if query else request.path
             chips.append(Chip(str(field.label or name), _shown(field, value), url))
     return chips

@@ -1,0 +1,385 @@
+"""`make bench`: load a large log through the bulk ingest path, then time the pages.
+
+Creates (or re-creates) its own database, loads N rows into each of three logs (CDR, SIP
+sessions, web sessions) through `ingest_records()`, and prints a Markdown table of warm
+p50/p95 server times of the console's pages beside Django's admin changelist for the same
+filters, the CSV export's time and peak memory, and the plans of the list queries.
+
+    .venv/bin/python benchmarks/run.py --rows 1000000
+
+Server time is measured in-process with Django's test Client (middleware, view, template),
+signed in as a superuser: no network or browser in the figures.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+CHUNK = 50_000
+ACCOUNTS = 2_000
+WARM_UP = 3
+RUNS = 30
+DEEP_PAGES = 100
+EXPORT_MAX = 1_000_000
+
+DISPOSITIONS = ["ANSWERED"] * 12 + ["NO_ANSWER"] * 3 + ["BUSY"] * 2 + ["FAILED"] * 2 + ["CANCEL"]
+HANGUPS = {
+    "ANSWERED": "NORMAL_CLEARING",
+    "NO_ANSWER": "NO_ANSWER",
+    "BUSY": "USER_BUSY",
+    "FAILED": "NO_ROUTE_DESTINATION",
+    "CANCEL": "NORMAL_CLEARING",
+}
+CALL_TYPES = ["CALL"] * 17 + ["TRANSFER", "3-WAY", "CONFERENCE"]
+WEB_EVENTS = ["SUCCESS"] * 10 + ["LOGOUT"] * 6 + ["SESSION_TIMEOUT"] * 3 + ["SUCCESS_INTERACTIVE"]
+SIP_EVENTS = ["REGISTER", "CONNECT", "DISCONNECT", "UNREGISTER"]
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows per log")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/console_bench"
+    )
+    return parser.parse_args()
+
+
+def _fresh_database(url: str) -> None:
+    """Drop and create the benchmark's own database (and only it)."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    server = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup_django(url: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DATABASE_URL"] = url
+    os.environ["ALLOWED_HOSTS"] = "testserver"  # the test Client's host
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    # Plain static URLs: the manifest exists only after collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+# --- Data ---------------------------------------------------------------------------------
+
+
+def _username(n: int) -> str:
+    return f"user{n:05d}"
+
+
+def _number(n: int) -> str:
+    return f"+3906{n:08d}"
+
+
+FREQUENT = 1  # an account in about 10% of the rows
+RARE = ACCOUNTS - 1  # an account in about 1 row in 50,000
+
+
+def _party(i: int, rng: random.Random) -> int:
+    if i % 10 == 0:
+        return FREQUENT
+    if i % 50_000 == 7:
+        return RARE
+    return rng.randrange(2, ACCOUNTS - 1)
+
+
+def _times(rows: int, end: datetime) -> Callable[[int], str]:
+    step = timedelta(days=365) / rows
+    start = end - timedelta(days=365)
+    return lambda i: (start + step * i).isoformat()
+
+
+def _cdr_records(rows: int, end: datetime) -> Iterator[dict]:
+    rng, at = random.Random(1), _times(rows, end)
+    for i in range(rows):
+        caller, callee = _party(i, rng), rng.randrange(2, ACCOUNTS - 1)
+        disposition = rng.choice(DISPOSITIONS)
+        duration = rng.randrange(0, 3600) if disposition == "ANSWERED" else 0
+        yield {
+            "event_id": str(uuid.uuid4()),
+            "call_date": at(i),
+            "caller_number": _number(caller),
+            "caller": f"User {caller}",
+            "caller_group": "Sales",
+            "callee_number": _number(callee),
+            "callee": f"User {callee}",
+            "callee_group": "Support",
+            "total_duration": duration + 12,
+            "call_duration": duration,
+            "disposition": disposition,
+            "hangup_cause": HANGUPS[disposition],
+            "call_id": f"{1732440900 + i}.{i % 97}",
+            "call_type": rng.choice(CALL_TYPES),
+            "call_route": "",
+        }
+
+
+def _sip_records(rows: int, end: datetime) -> Iterator[dict]:
+    rng, at = random.Random(2), _times(rows, end)
+    for i in range(rows):
+        yield {
+            "event_id": str(uuid.uuid4()),
+            "timestamp": at(i),
+            "username": _username(_party(i, rng)),
+            "event": rng.choice(SIP_EVENTS),
+            "details": "",
+            "remote_address": f"10.{i % 200}.{i % 250}.{i % 199}:5060",
+        }
+
+
+def _web_session_records(rows: int, end: datetime) -> Iterator[dict]:
+    rng, at = random.Random(3), _times(rows, end)
+    for i in range(rows):
+        # About 3% failed sign-ins, each rewritten into a Security event and queued.
+        event = "FAIL_BAD_CREDENTIALS" if i % 33 == 0 else rng.choice(WEB_EVENTS)
+        yield {
+            "event_id": str(uuid.uuid4()),
+            "date_created": at(i),
+            "event_type": event,
+            "principal": _username(_party(i, rng)),
+            "ip_address": f"192.0.2.{i % 250}",
+        }
+
+
+def _load(rows: int, end: datetime) -> list[tuple[str, int, float]]:
+    from logging_app.ingest import ingest_records
+
+    accounts = [
+        {"username": _username(n), "virtual_number": _number(n), "description": f"User {n}"}
+        for n in range(ACCOUNTS)
+    ]
+    ingest_records(log="accounts", records=accounts)
+    loaded = []
+    for log, records in (
+        ("cdr", _cdr_records(rows, end)),
+        ("sip-sessions", _sip_records(rows, end)),
+        ("web-sessions", _web_session_records(rows, end)),
+    ):
+        spent, done = 0.0, 0
+        while done < rows:
+            chunk = [next(records) for _ in range(min(CHUNK, rows - done))]
+            started = time.perf_counter()
+            result = ingest_records(log=log, records=chunk)
+            spent += time.perf_counter() - started
+            assert result.accepted == len(chunk), result.as_dict() | {"rejected": "…"}
+            done += len(chunk)
+        print(f"loaded {rows:,} {log} rows: {rows / spent:,.0f} records/s", flush=True)
+        loaded.append((log, rows, spent))
+    return loaded
+
+
+# --- Timing -------------------------------------------------------------------------------
+
+
+def _timed(client, url: str) -> list[float]:
+    for _ in range(WARM_UP):
+        _get(client, url)
+    return [_get(client, url) for _ in range(RUNS)]
+
+
+def _get(client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    if response.streaming:
+        for _ in response.streaming_content:
+            pass
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed * 1000
+
+
+def _p(samples: list[float], q: float) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] if samples else 0
+
+
+def _older_link(client, url: str) -> str:
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        href = ""
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "a" and attrs.get("rel") == "next":
+                self.href = attrs["href"]
+
+    parser = Links()
+    parser.feed(client.get(url).content.decode())
+    # The link is relative ("?before=…"): resolve it against the page.
+    return urljoin(url, parser.href.replace("&amp;", "&"))
+
+
+def _plan(client, url: str) -> str:
+    """The plan of the page's row query: which index PostgreSQL uses, and its time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    rows = next(
+        (
+            q["sql"]
+            for q in queries.captured_queries
+            if 'FROM "logging_app_calldetailrecord"' in q["sql"]
+            and "ORDER BY" in q["sql"]
+            and "COUNT(" not in q["sql"]
+        ),
+        None,
+    )
+    if rows is None:
+        return "(row query not found)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {rows}")
+        lines = [line for (line,) in cursor.fetchall()]
+    uses = [line.strip() for line in lines if "Index" in line or "Seq Scan" in line]
+    return "; ".join(dict.fromkeys(u.split(" on ")[0] + " " + u.split(" ")[-1] for u in uses[:3]))
+
+
+def _export_memory(client, url: str) -> tuple[float, float, int]:
+    """Time, peak RSS growth (MiB) and lines of streaming the export."""
+    Path("/proc/self/clear_refs").write_text("5")  # resets the peak RSS (VmHWM)
+    before = _rss("VmRSS")
+    started = time.perf_counter()
+    response = client.get(url)
+    lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
+    elapsed = time.perf_counter() - started
+    return elapsed, (_rss("VmHWM") - before) / 1024, lines
+
+
+def _rss(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> None:
+    arguments = _arguments()
+    _fresh_database(arguments.database_url)
+    _setup_django(arguments.database_url)
+
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from logging_app import models
+
+    end = timezone.now().replace(microsecond=0)
+    loaded = _load(arguments.rows, end)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("bench", password=uuid.uuid4().hex))
+    frequent = models.Account.objects.get(username=_username(FREQUENT))
+    rare = models.Account.objects.get(username=_username(RARE))
+    since = timezone.localtime(end - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
+    until = timezone.localtime(end).strftime("%Y-%m-%dT%H:%M:%S")
+    since_utc = (end - timedelta(days=7)).astimezone(UTC).isoformat()
+    until_utc = end.astimezone(UTC).isoformat()
+
+    console, admin = "/logging/cdr/", "/admin/logging_app/calldetailrecord/"
+    deep = console
+    for _ in range(DEEP_PAGES):
+        deep = _older_link(client, deep)
+    scenarios = [
+        ("first page, no filter", console, admin),
+        (
+            f"account {frequent.username} (~10% of rows)",
+            f"{console}?{urlencode({'account': frequent.username})}",
+            f"{admin}?caller_account__id__exact={frequent.pk}",
+        ),
+        (
+            f"account {rare.username} (~1 row in 50,000)",
+            f"{console}?{urlencode({'account': rare.username})}",
+            f"{admin}?caller_account__id__exact={rare.pk}",
+        ),
+        (
+            "last 7 days + disposition BUSY",
+            f"{console}?{urlencode({'since': since, 'until': until, 'disposition': 'BUSY'})}",
+            f"{admin}?"
+            + urlencode(
+                {
+                    "disposition__exact": "BUSY",
+                    "call_date__gte": since_utc,
+                    "call_date__lte": until_utc,
+                }
+            ),
+        ),
+        (f"page {DEEP_PAGES + 1} (Older × {DEEP_PAGES})", deep, f"{admin}?p={DEEP_PAGES + 1}"),
+    ]
+    record = models.CallDetailRecord.objects.order_by("-call_date").first()
+    pages = [
+        ("detail page", f"{console}{record.pk}/", f"{admin}{record.pk}/change/"),
+        ("account page (frequent account)", f"/accounts/{frequent.username}/", ""),
+    ]
+
+    print()
+    print(f"### {arguments.rows:,} rows per log, PostgreSQL {connection.pg_version // 10000}")
+    print()
+    print("| Ingest (bulk path, 50k-record batches) | rows | records/s |")
+    print("|---|---:|---:|")
+    for log, rows, spent in loaded:
+        print(f"| {log} | {rows:,} | {rows / spent:,.0f} |")
+    print()
+    print("| Page (CDR log) | console p50 | console p95 | admin p50 | admin p95 | admin/console |")
+    print("|---|---:|---:|---:|---:|---:|")
+    plans = []
+    for name, url, admin_url in scenarios + pages:
+        ours = _timed(client, url)
+        theirs = _timed(client, admin_url) if admin_url else []
+        ratio = f"{_p(theirs, 95) / _p(ours, 95):.1f}×" if theirs else "—"
+        admin_cells = f"{_p(theirs, 50):.1f} ms | {_p(theirs, 95):.1f} ms" if theirs else "— | —"
+        print(
+            f"| {name} | {_p(ours, 50):.1f} ms | {_p(ours, 95):.1f} ms | {admin_cells} | {ratio} |",
+            flush=True,
+        )
+        if (name, url, admin_url) in scenarios:
+            plans.append((name, _plan(client, url)))
+    print()
+    print("| List query (console) | plan (EXPLAIN ANALYZE) |")
+    print("|---|---|")
+    for name, plan in plans:
+        print(f"| {name} | {plan} |")
+
+    exported = min(arguments.rows, EXPORT_MAX)
+    oldest = models.CallDetailRecord.objects.order_by("-call_date", "-id")[exported - 1]
+    export_since = timezone.localtime(oldest.call_date).strftime("%Y-%m-%dT%H:%M:%S")
+    seconds, peak, lines = _export_memory(
+        client, f"{console}?{urlencode({'since': export_since, 'export': 'csv'})}"
+    )
+    print()
+    print("| CSV export | rows | time | rows/s | peak RSS growth |")
+    print("|---|---:|---:|---:|---:|")
+    print(
+        f"| CDR | {lines - 1:,} | {seconds:.1f} s | {(lines - 1) / seconds:,.0f} | {peak:.0f} MiB |"
+    )
+
+
+if __name__ == "__main__":
+    main()
