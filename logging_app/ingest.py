@@ -380,7 +380,8 @@ _POLICIES = {
 # --- Storing --------------------------------------------------------------------------------
 
 
-def _chunks(items: Sequence, size: int = IN_CHUNK) -> Iterator[Sequence]:
+def chunks(items: Sequence, size: int = IN_CHUNK) -> Iterator[Sequence]:
+    """`items` in slices small enough for one IN (...) list on every database."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -391,7 +392,7 @@ def _account_ids(match: str, values: Iterable[str]) -> dict[str, int]:
     Should two accounts share a virtual number, the older one wins, as in `_link_older_rows`.
     """
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(values)):
+    for chunk in chunks(sorted(values)):
         rows = models.Account.objects.filter(**{f"{match}__in": chunk}).order_by("id")
         for value, account_id in rows.values_list(match, "id"):
             found.setdefault(value, account_id)
@@ -414,7 +415,7 @@ def _existing_rows(spec: LogSpec, keys: list, *, whole: bool) -> dict[object, Mo
     """Stored rows by key: whole rows (locked, to update them) or only their keys."""
     key = spec.key_field
     existing: dict[object, Model | None] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         rows = spec.model.objects.filter(**{f"{key}__in": chunk})
         if whole:
             existing.update((getattr(row, key), row) for row in rows.select_for_update())
@@ -527,7 +528,7 @@ def _store_log(spec: LogSpec, values_list: list[dict], result: IngestResult) -> 
 
 def _groups_by_name(names: set[str]) -> dict[str, models.AccountGroup]:
     groups = {}
-    for chunk in _chunks(sorted(names)):
+    for chunk in chunks(sorted(names)):
         groups.update((g.name, g) for g in models.AccountGroup.objects.filter(name__in=chunk))
     missing = [models.AccountGroup(name=name) for name in sorted(names - groups.keys())]
     models.AccountGroup.objects.bulk_create(missing, batch_size=BULK_BATCH)
@@ -568,7 +569,7 @@ def _link_older_rows(accounts: list[models.Account]) -> None:
                 .order_by("id")
                 .values("id")[:1]
             )
-            for chunk in _chunks(by_match[link.match]):
+            for chunk in chunks(by_match[link.match]):
                 spec.model.objects.filter(
                     **{f"{link.link}__isnull": True, f"{link.source}__in": chunk}
                 ).update(**{link.link: account_id})
@@ -577,7 +578,7 @@ def _link_older_rows(accounts: list[models.Account]) -> None:
 def _store_accounts(values_list: list[dict], result: IngestResult) -> None:
     usernames = list({values["username"] for values in values_list})
     existing: dict[str, models.Account] = {}
-    for chunk in _chunks(usernames):
+    for chunk in chunks(usernames):
         rows = models.Account.objects.select_for_update().filter(username__in=chunk)
         existing.update((account.username, account) for account in rows)
     groups = _groups_by_name({values["group"] for values in values_list if values.get("group")})

@@ -19,23 +19,16 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from . import models, siem, syslog
+from .ingest import chunks
 from .registry import LOGS
 
 logger = logging.getLogger(__name__)
-
-# SQLite's default limit of bound variables per statement is 999; stay under it.
-IN_CHUNK = 900
 
 
 def _log(result: object, *, changed: bool) -> None:
     # A job that found nothing to do says so only at debug level: the worker runs the
     # jobs every few seconds or minutes.
     logger.log(logging.INFO if changed else logging.DEBUG, "%s", result)
-
-
-def _chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # --- SIP reconciliation -------------------------------------------------------------------
@@ -117,13 +110,13 @@ def _address_events(address: str, since: datetime) -> list[models.SipSessionEven
 def _bind(bindings: dict[str, list[int]], account_ids: dict[str, int | None]) -> int:
     """Give each username its events; one UPDATE per username (per chunk of ids)."""
     missing = sorted(name for name, account_id in account_ids.items() if account_id is None)
-    for chunk in _chunks(missing):
+    for chunk in chunks(missing):
         account_ids.update(
             models.Account.objects.filter(username__in=chunk).values_list("username", "id")
         )
     bound = 0
     for username, ids in bindings.items():
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             # username="" again: a concurrent run, or the appliance, may have bound them.
             bound += models.SipSessionEvent.objects.filter(pk__in=chunk, username="").update(
                 username=username, account_id=account_ids[username], reconciled=True
