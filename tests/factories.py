@@ -194,3 +194,40 @@ LOG_FACTORIES: dict[str, Callable[..., Model]] = {
 def make_log_record(slug: str, **overrides) -> Model:
     """One row of the log the registry calls `slug`."""
     return LOG_FACTORIES[slug](**overrides)
+
+
+# --- Records as the appliance sends them to the ingest API (wire format) ---------------
+
+
+def cdr_report(**overrides) -> dict:
+    """A valid CDR as the appliance reports it; overrides replace fields."""
+    record = {
+        "event_id": str(uuid.uuid4()),
+        "call_date": "2026-11-24T09:15:00+01:00",
+        "caller_number": "+390612340001",
+        "caller": "Alice Rossi",
+        "caller_group": "Sales",
+        "callee_number": "+390612340002",
+        "callee": "Bruno Bianchi",
+        "callee_group": "Support",
+        "total_duration": 95,
+        "call_duration": 80,
+        "disposition": "ANSWERED",
+        "hangup_cause": "NORMAL_CLEARING",
+        "call_id": "1732440900.17",
+        "call_type": "CALL",
+        "call_route": "",
+    }
+    return record | overrides
+
+
+def secure_message_report(**overrides) -> dict:
+    """A valid secure-message report; overrides replace fields."""
+    record = {
+        "uuid": str(uuid.uuid4()),
+        "from": "alice",
+        "to": "bruno",
+        "status": "ENQUEUED",
+        "received": "2026-11-24T10:00:00Z",
+    }
+    return record | overrides

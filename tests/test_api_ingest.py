@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from logging_app import models
 from logging_app.tokens import ingest_token_create, ingest_token_revoke
+from tests.factories import cdr_report as _cdr
 
 pytestmark = pytest.mark.django_db
 
@@ -21,27 +22,6 @@ URL = "/api/ingest/{log}/"
 def token() -> str:
     _, plain = ingest_token_create(name="appliance")
     return plain
-
-
-def _cdr(**overrides) -> dict:
-    record = {
-        "event_id": str(uuid.uuid4()),
-        "call_date": "2026-11-24T09:15:00+01:00",
-        "caller_number": "+390655510001",
-        "caller": "Alice Rossi",
-        "caller_group": "Sales",
-        "callee_number": "+390655510002",
-        "callee": "Bruno Bianchi",
-        "callee_group": "Support",
-        "total_duration": 95,
-        "call_duration": 80,
-        "disposition": "ANSWERED",
-        "hangup_cause": "NORMAL_CLEARING",
-        "call_id": "1732440900.17",
-        "call_type": "CALL",
-        "call_route": "",
-    }
-    return record | overrides
 
 
 def _post(client, log: str, body, *, token: str | None, content_type="application/json", **kw):

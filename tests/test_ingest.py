@@ -12,40 +12,10 @@ from hypothesis import strategies as st
 
 from logging_app import ingest, models
 from logging_app.ingest import INGEST_LOGS, IngestResult, ingest_lines, ingest_records
+from tests.factories import cdr_report as _cdr
+from tests.factories import secure_message_report as _message
 
 pytestmark = pytest.mark.django_db
-
-
-def _cdr(**overrides) -> dict:
-    record = {
-        "event_id": str(uuid.uuid4()),
-        "call_date": "2026-11-24T09:15:00+01:00",
-        "caller_number": "+390612340001",
-        "caller": "Alice Rossi",
-        "caller_group": "Sales",
-        "callee_number": "+390612340002",
-        "callee": "Bruno Bianchi",
-        "callee_group": "Support",
-        "total_duration": 95,
-        "call_duration": 80,
-        "disposition": "ANSWERED",
-        "hangup_cause": "NORMAL_CLEARING",
-        "call_id": "1732440900.17",
-        "call_type": "CALL",
-        "call_route": "",
-    }
-    return record | overrides
-
-
-def _message(**overrides) -> dict:
-    record = {
-        "uuid": str(uuid.uuid4()),
-        "from": "alice",
-        "to": "bruno",
-        "status": "ENQUEUED",
-        "received": "2026-11-24T10:00:00Z",
-    }
-    return record | overrides
 
 
 def _activation(**overrides) -> dict:
