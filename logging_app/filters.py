@@ -75,7 +75,12 @@ class LogFilterSet(django_filters.FilterSet):
         value = value.strip()
         conditions = [Q(**{field: value}) for field in self.account_name_fields]
         if self.account_link_fields:
-            account_ids = models.Account.objects.filter(username=value).values("id")
+            # The ids as values, not a subquery: with literal ids PostgreSQL combines the
+            # (link, time) indexes in a BitmapOr; with a subquery it walks the whole time
+            # index looking for the account's rows (1.4 s instead of 0.3 ms on 1M CDRs).
+            account_ids = list(
+                models.Account.objects.filter(username=value).values_list("id", flat=True)
+            )
             conditions += [Q(**{f"{field}__in": account_ids}) for field in self.account_link_fields]
         return queryset.filter(reduce(or_, conditions))
 
