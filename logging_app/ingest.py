@@ -468,8 +468,12 @@ def _insert(model: type[Model], rows: list[Model], key: str) -> None:
         model.objects.bulk_create(rows, batch_size=BULK_BATCH)
 
 
-def _rewrite_security_events(spec: LogSpec, rows: list[Model]) -> None:
-    """Rewrite new rows into Security events, and queue every new one for the SIEM."""
+def rewrite_security_events(spec: LogSpec, rows: list[Model]) -> None:
+    """Rewrite stored rows into Security events, and queue every new one for the SIEM.
+
+    The one place Security events are made from other logs' rows: ingest calls it for new
+    and newly relevant rows, the expiry job for the messages it expires.
+    """
     if spec.slug == "security":
         events = rows  # they arrived as Security events and are stored already
     else:
@@ -523,7 +527,7 @@ def _store_log(spec: LogSpec, values_list: list[dict], result: IngestResult) -> 
         for value, row in changed.items()
         if siem.signature_for(spec.slug, row) not in (None, signatures_before[value])
     ]
-    _rewrite_security_events(spec, rows + newly_relevant)
+    rewrite_security_events(spec, rows + newly_relevant)
 
 
 def _groups_by_name(names: set[str]) -> dict[str, models.AccountGroup]:

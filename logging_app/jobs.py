@@ -19,7 +19,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from . import models, siem, syslog
-from .ingest import chunks
+from .ingest import chunks, rewrite_security_events
 from .registry import LOGS
 
 logger = logging.getLogger(__name__)
@@ -205,13 +205,7 @@ def expire_secure_messages(*, now: datetime | None = None, batch_size: int = 100
             for message in batch:
                 message.status = models.SecureMessageStatus.EXPIRED
             models.SecureMessage.objects.bulk_update(batch, ["status"])
-            events = siem.security_events_for(spec.slug, batch, spec.time_field)
-            senders = {message.pk: message.sender_account_id for message in batch}
-            for event in events:
-                # The event's account is the sender, as ingest links it.
-                event.account_id = senders[event.source_id]
-            models.SecurityEvent.objects.bulk_create(events)
-            siem.queue_for_forwarding(events)
+            rewrite_security_events(spec, batch)
         result.expired += len(batch)
     _log(result, changed=result.changed)
     return result
