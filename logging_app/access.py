@@ -5,7 +5,6 @@ log, as the appliance does for its web console, through the one ingest service.
 """
 
 import time
-import uuid
 from datetime import timedelta
 from ipaddress import ip_address
 
@@ -25,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import ingest, services
+from . import services
 from .models import ANONYMOUS_PRINCIPAL, ConsoleUserProfile, WebSessionEventType
 
 _LAST_SEEN = "console_last_seen"
@@ -57,21 +56,11 @@ def client_ip(request: HttpRequest) -> str | None:
         return None
 
 
-def web_session_event_record(*, event_type: str, principal: str, request: HttpRequest) -> None:
-    """Write one Web Sessions event about this console, as the appliance would report it."""
-    result = ingest.ingest_records(
-        log="web-sessions",
-        records=[
-            {
-                "event_id": str(uuid.uuid4()),
-                "date_created": timezone.now().isoformat(),
-                "event_type": event_type,
-                "principal": principal[:150],
-                "ip_address": client_ip(request),
-            }
-        ],
+def _record(event_type: str, principal: str, request: HttpRequest) -> None:
+    """Write this console's own Web Sessions event, from the request's client address."""
+    services.web_session_event_record(
+        event_type=event_type, principal=principal, ip_address=client_ip(request)
     )
-    assert not result.rejected, result.rejected
 
 
 # --- Password age -------------------------------------------------------------------------
@@ -128,43 +117,30 @@ class ConsoleLoginView(auth_views.LoginView):
         principal = form.get_user().get_username()
         # The pair the manual describes: an interactive sign-in, and a sign-in.
         for event_type in (WebSessionEventType.SUCCESS_INTERACTIVE, WebSessionEventType.SUCCESS):
-            web_session_event_record(
-                event_type=event_type, principal=principal, request=self.request
-            )
+            _record(event_type, principal, self.request)
         return response
 
     def form_invalid(self, form: ConsoleAuthenticationForm) -> HttpResponse:
         username = (self.request.POST.get("username") or "").strip()
         if username and self.request.POST.get("password"):
             if form.has_error("__all__", "password_expired"):
-                web_session_event_record(
-                    event_type=WebSessionEventType.FAIL_CREDENTIALS_EXPIRED,
-                    principal=username,
-                    request=self.request,
-                )
+                _record(WebSessionEventType.FAIL_CREDENTIALS_EXPIRED, username, self.request)
                 self.request.session[_EXPIRED_USER] = form.get_user().pk
                 return redirect("password_expired")
             known = get_user_model()._default_manager.filter(username=username).exists()
-            web_session_event_record(
-                event_type=(
-                    WebSessionEventType.FAIL_BAD_CREDENTIALS
-                    if known
-                    else WebSessionEventType.FAIL_USER_NOT_FOUND
-                ),
-                principal=username,
-                request=self.request,
+            failure = (
+                WebSessionEventType.FAIL_BAD_CREDENTIALS
+                if known
+                else WebSessionEventType.FAIL_USER_NOT_FOUND
             )
+            _record(failure, username, self.request)
         return super().form_invalid(form)
 
 
 class ConsoleLogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.user.is_authenticated:
-            web_session_event_record(
-                event_type=WebSessionEventType.LOGOUT,
-                principal=request.user.get_username(),
-                request=request,
-            )
+            _record(WebSessionEventType.LOGOUT, request.user.get_username(), request)
         return super().post(request, *args, **kwargs)
 
 
@@ -250,11 +226,7 @@ class IdleTimeoutMiddleware:
             last_seen = request.session.get(_LAST_SEEN)
             if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
-                web_session_event_record(
-                    event_type=WebSessionEventType.SESSION_TIMEOUT,
-                    principal=ANONYMOUS_PRINCIPAL,
-                    request=request,
-                )
+                _record(WebSessionEventType.SESSION_TIMEOUT, ANONYMOUS_PRINCIPAL, request)
                 messages.info(
                     request,
                     "Your session ended after "

@@ -73,14 +73,6 @@ def account_timeline(
     return [entry for _, entry in zip(range(limit), merged, strict=False)]
 
 
-def account_has_activity(*, username: str) -> bool:
-    return any(
-        spec.model.objects.filter(condition).exists()
-        for spec in LOGS.values()
-        if (condition := _account_condition(spec, username, None)) is not None
-    )
-
-
 def call_legs(record: models.CallDetailRecord) -> QuerySet:
     """The other rows sharing a call id: the legs of a 3-way, conference or transfer."""
     return (

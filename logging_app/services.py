@@ -1,4 +1,7 @@
-"""Writes of the console's own settings; each change is recorded as a Security event."""
+"""Writes of the console itself: its settings, and the events it records about its own use.
+
+Those events go through the one ingest service, as the appliance's do.
+"""
 
 import uuid
 
@@ -67,21 +70,37 @@ def console_event_record(*, action: str, user: str, extensions: dict) -> models.
         timestamp=now,
         extensions={"suser": user, "act": action, **extensions},
     )
-    result = ingest.ingest_records(
-        log="security",
-        records=[
-            {
-                "event_id": str(event_id),
-                "timestamp": now.isoformat(),
-                "severity": signature.severity,
-                "signature_id": signature.signature_id,
-                "name": signature.name,
-                "source_log": models.SourceLog.CONSOLE,
-                "account": user[:150],
-                "details": details,
-            }
-        ],
+    _own_event_ingest(
+        "security",
+        {
+            "event_id": str(event_id),
+            "timestamp": now.isoformat(),
+            "severity": signature.severity,
+            "signature_id": signature.signature_id,
+            "name": signature.name,
+            "source_log": models.SourceLog.CONSOLE,
+            "account": user[:150],
+            "details": details,
+        },
     )
-    if result.rejected:
-        raise ValueError(f"The {action} event was refused: {result.rejected}")
     return models.SecurityEvent.objects.get(event_id=event_id)
+
+
+def web_session_event_record(*, event_type: str, principal: str, ip_address: str | None) -> None:
+    """Store a Web Sessions event about this console, as the appliance would report it."""
+    _own_event_ingest(
+        "web-sessions",
+        {
+            "event_id": str(uuid.uuid4()),
+            "date_created": timezone.now().isoformat(),
+            "event_type": event_type,
+            "principal": principal[:150],
+            "ip_address": ip_address,
+        },
+    )
+
+
+def _own_event_ingest(log: str, record: dict) -> None:
+    result = ingest.ingest_records(log=log, records=[record])
+    if result.rejected:
+        raise ValueError(f"The console's own {log} event was refused: {result.rejected}")

@@ -351,12 +351,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, username: str) -> HttpResponse:
     _require_view_permission(request, models.Account)
     account = models.Account.objects.select_related("group").filter(username=username).first()
-    if account is None and not selectors.account_has_activity(username=username):
+    timeline = selectors.account_timeline(username=username, account=account)
+    if account is None and not timeline:
         raise Http404(f"There is no account {username!r} and no activity under that name.")
     context = {
         "username": username,
         "account": account,
-        "timeline": selectors.account_timeline(username=username, account=account),
+        "timeline": timeline,
         "sip_url": list_url("sip-sessions", account=username),
     }
     return render(request, "accounts/detail.html", context)
