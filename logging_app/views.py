@@ -29,7 +29,7 @@ from django_tables2.paginators import LazyPaginator
 from . import charts, models, selectors, services, siem
 from .middleware import viewer_time_zone_remember
 from .registry import LOGS, LogSpec
-from .tables import TIME_FORMAT, account_url, list_url
+from .tables import TIME_FORMAT, DurationColumn, account_url, list_url
 from .templatetags.console import filter_time, hms
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -254,9 +254,6 @@ class DetailRow:
     preformatted: bool = False
 
 
-_DURATION_FIELDS = {"total_duration", "call_duration"}
-
-
 def _can_see_tokens(user) -> bool:
     # Administrators (superusers) see activation tokens; Support sees them masked.
     return user.is_superuser
@@ -271,6 +268,12 @@ def _detail_rows(spec: LogSpec, record: Model, *, show_tokens: bool) -> list[Det
     """Every field of the record in the model's (the manual's) order."""
     links = {link.source: link for link in spec.account_links}
     link_fields = {link.link for link in spec.account_links}
+    # Durations read as h:mm:ss wherever the log's table shows them so.
+    durations = {
+        name
+        for name, column in spec.table.base_columns.items()
+        if isinstance(column, DurationColumn)
+    }
     rows = []
     for field in record._meta.concrete_fields:
         if field.primary_key or field.name in link_fields:
@@ -284,7 +287,7 @@ def _detail_rows(spec: LogSpec, record: Model, *, show_tokens: bool) -> list[Det
                 url = account_url(account.username)
             elif link.match == "username":
                 url = account_url(value)
-        elif field.name in _DURATION_FIELDS:
+        elif field.name in durations:
             value = hms(value)
         elif field.name == "call_id":
             url = list_url("cdr", call_id=value)
