@@ -9,9 +9,15 @@ filters, the CSV export's time and peak memory, and the plans of the list querie
 
 Server time is measured in-process with Django's test Client (middleware, view, template),
 signed in as a superuser: no network or browser in the figures.
+
+`--skip-load` times the pages of a database an earlier run loaded (no ingest figures), and
+`--purge-days D` ends the run by purging the oldest D days of CDRs with the retention job
+while a second process keeps loading the first page and ingesting small batches, and
+reports how long those waited. The purge changes the data: run it last.
 """
 
 import argparse
+import multiprocessing
 import os
 import random
 import statistics
@@ -19,6 +25,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -51,6 +58,15 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per log")
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/console_bench"
+    )
+    parser.add_argument(
+        "--skip-load", action="store_true", help="time the database an earlier run loaded"
+    )
+    parser.add_argument(
+        "--purge-days",
+        type=int,
+        default=0,
+        help="finally purge the oldest PURGE_DAYS days of CDRs under concurrent load",
     )
     return parser.parse_args()
 
@@ -279,7 +295,8 @@ def _rss(key: str) -> int:
 
 def main() -> None:
     arguments = _arguments()
-    _fresh_database(arguments.database_url)
+    if not arguments.skip_load:
+        _fresh_database(arguments.database_url)
     _setup_django(arguments.database_url)
 
     from django.contrib.auth.models import User
@@ -289,13 +306,20 @@ def main() -> None:
 
     from logging_app import models
 
-    end = timezone.now().replace(microsecond=0)
-    loaded = _load(arguments.rows, end)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    if arguments.skip_load:
+        loaded = []
+        newest = models.CallDetailRecord.objects.latest("call_date").call_date
+        end = newest.replace(microsecond=0) + timedelta(seconds=1)
+        arguments.rows = models.CallDetailRecord.objects.count()
+    else:
+        end = timezone.now().replace(microsecond=0)
+        loaded = _load(arguments.rows, end)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
 
     client = Client()
-    client.force_login(User.objects.create_superuser("bench", password=uuid.uuid4().hex))
+    user = User.objects.filter(username="bench").first()
+    client.force_login(user or User.objects.create_superuser("bench", password=uuid.uuid4().hex))
     frequent = models.Account.objects.get(username=_username(FREQUENT))
     rare = models.Account.objects.get(username=_username(RARE))
     since = timezone.localtime(end - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
@@ -342,11 +366,12 @@ def main() -> None:
     print()
     print(f"### {arguments.rows:,} rows per log, PostgreSQL {connection.pg_version // 10000}")
     print()
-    print("| Ingest (bulk path, 50k-record batches) | rows | records/s |")
-    print("|---|---:|---:|")
-    for log, rows, spent in loaded:
-        print(f"| {log} | {rows:,} | {rows / spent:,.0f} |")
-    print()
+    if loaded:
+        print("| Ingest (bulk path, 50k-record batches) | rows | records/s |")
+        print("|---|---:|---:|")
+        for log, rows, spent in loaded:
+            print(f"| {log} | {rows:,} | {rows / spent:,.0f} |")
+        print()
     print("| Page (CDR log) | console p50 | console p95 | admin p50 | admin p95 | admin/console |")
     print("|---|---:|---:|---:|---:|---:|")
     plans = []
@@ -379,6 +404,91 @@ def main() -> None:
     print(
         f"| CDR | {lines - 1:,} | {seconds:.1f} s | {(lines - 1) / seconds:,.0f} | {peak:.0f} MiB |"
     )
+
+    if arguments.purge_days:
+        _purge_under_load(arguments.purge_days, end)
+
+
+# --- Retention under load -----------------------------------------------------------------
+
+
+def _purge_under_load(days: int, end: datetime) -> None:
+    """Purge the oldest `days` days of CDRs with the retention job, timing a concurrent load.
+
+    A second process keeps loading the CDR list's first page and ingesting batches of 100
+    CDRs while the purge runs: their times during the purge, beside the same load's times
+    before it, show whether the purge blocks either.
+    """
+    from django.conf import settings
+
+    from logging_app import jobs, models
+
+    oldest = models.CallDetailRecord.objects.earliest("call_date").call_date
+    keep = (end - oldest).days - days  # whole days kept, counted back from `end`
+    with _load_running() as baseline:
+        time.sleep(20)
+    settings.RETENTION_DAYS = {**settings.RETENTION_DAYS, "cdr": keep}
+    with _load_running() as during:
+        started = time.perf_counter()
+        purged = jobs.purge_logs(now=end)
+        seconds = time.perf_counter() - started
+    deleted = purged.deleted.get("cdr", 0)
+
+    print()
+    print(f"Retention: `RETENTION_DAYS_CDR={keep}` purges the oldest {days} days of CDRs")
+    print(f"({deleted:,} rows) in {seconds:.1f} s ({deleted / seconds:,.0f} rows/s), in batches")
+    print(f"of {jobs.PURGE_BATCH:,}, while a second process loads the first page and ingests")
+    print("batches of 100 CDRs:")
+    print()
+    print("| Concurrent load | requests | p50 | p95 | max |")
+    print("|---|---:|---:|---:|---:|")
+    for name, samples in (
+        ("first page, before the purge", baseline["page"]),
+        ("first page, during the purge", during["page"]),
+        ("ingest of 100 CDRs, before the purge", baseline["ingest"]),
+        ("ingest of 100 CDRs, during the purge", during["ingest"]),
+    ):
+        print(
+            f"| {name} | {len(samples)} | {_p(samples, 50):.1f} ms | {_p(samples, 95):.1f} ms "
+            f"| {max(samples, default=0):.1f} ms |"
+        )
+
+
+@contextmanager
+def _load_running() -> Iterator[dict[str, list[float]]]:
+    """Run `_load_loop` in a forked process for the time of the block; yields its samples."""
+    from django.db import connections
+
+    connections.close_all()  # the child must not share the parent's connection
+    stop, results = multiprocessing.Event(), multiprocessing.Queue()
+    load = multiprocessing.get_context("fork").Process(target=_load_loop, args=(stop, results))
+    load.start()
+    samples: dict[str, list[float]] = {}
+    try:
+        yield samples
+    finally:
+        stop.set()
+        samples.update(results.get())
+        load.join()
+
+
+def _load_loop(stop, results) -> None:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from logging_app.ingest import ingest_records
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench"))
+    samples: dict[str, list[float]] = {"page": [], "ingest": []}
+    records = _cdr_records(10**6, datetime.now(UTC))
+    while not stop.is_set():
+        samples["page"].append(_get(client, "/logging/cdr/"))
+        batch = [next(records) for _ in range(100)]
+        started = time.perf_counter()
+        ingest_records(log="cdr", records=batch)
+        samples["ingest"].append((time.perf_counter() - started) * 1000)
+    results.put(samples)
 
 
 if __name__ == "__main__":

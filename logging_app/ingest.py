@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from operator import attrgetter
+from operator import itemgetter
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_ipv46_address
@@ -327,8 +327,8 @@ def _apply_payload_check(values_list: list[dict], result: IngestResult) -> list[
     return checked
 
 
-def _merge_secure_message(row: models.SecureMessage, report: dict) -> bool:
-    """Fold a later report into the row; True when something changed.
+def _merge_secure_message(row: dict, report: dict) -> bool:
+    """Fold a later report into the row's values; True when something changed.
 
     ENQUEUED is the only status that is not final, so a late or replayed report never
     moves a message back; attempts only grow; the processing time and payload size, once
@@ -336,24 +336,24 @@ def _merge_secure_message(row: models.SecureMessage, report: dict) -> bool:
     """
     changed = False
     status = report["status"]
-    if row.status == models.SecureMessageStatus.ENQUEUED and status != row.status:
-        row.status, changed = status, True
+    if row["status"] == models.SecureMessageStatus.ENQUEUED and status != row["status"]:
+        row["status"], changed = status, True
     attempts = report.get("send_attempts") or 0
-    if attempts > row.send_attempts:
-        row.send_attempts, changed = attempts, True
+    if attempts > row["send_attempts"]:
+        row["send_attempts"], changed = attempts, True
     processed = report.get("processed")
-    if processed is not None and row.processed is None:
-        row.processed, changed = processed, True
+    if processed is not None and row["processed"] is None:
+        row["processed"], changed = processed, True
     size = report.get("payload_size")
-    if size is not None and row.payload_size is None:
-        row.payload_size, changed = size, True
+    if size is not None and row["payload_size"] is None:
+        row["payload_size"], changed = size, True
     return changed
 
 
-def _merge_activation_message(row: models.ActivationMessage, report: dict) -> bool:
+def _merge_activation_message(row: dict, report: dict) -> bool:
     """A later report may mark the message consumed; it is never unconsumed."""
-    if report.get("consumed") and not row.consumed:
-        row.consumed = True
+    if report.get("consumed") and not row["consumed"]:
+        row["consumed"] = True
         return True
     return False
 
@@ -362,7 +362,7 @@ def _merge_activation_message(row: models.ActivationMessage, report: dict) -> bo
 class _Policy:
     prepare: Callable[[list[dict], IngestResult], list[dict]] | None = None
     # Logs updated in place by later reports of the same key, and the fields that change.
-    merge: Callable[[Model, dict], bool] | None = None
+    merge: Callable[[dict, dict], bool] | None = None
     merged_fields: tuple[str, ...] = ()
 
 
@@ -378,12 +378,45 @@ _POLICIES = {
 
 
 # --- Storing --------------------------------------------------------------------------------
+#
+# Rows travel as dictionaries of column values (by attname, the primary key under its own
+# attname once stored), not model instances: a log's batch is tens of thousands of rows,
+# and building an instance per row would cost more than storing it.
 
 
 def chunks(items: Sequence, size: int = IN_CHUNK) -> Iterator[Sequence]:
     """`items` in slices small enough for one IN (...) list on every database."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def row_values(instance: Model) -> dict:
+    """A stored model instance as the column values the storing functions take."""
+    attnames = (column.attname for column in _columns(type(instance)))
+    return {attname: getattr(instance, attname) for attname in attnames}
+
+
+@cache
+def _columns(model: type[Model]) -> tuple[Field, ...]:
+    return tuple(model._meta.concrete_fields)
+
+
+@cache
+def _defaults(model: type[Model]) -> tuple[dict, tuple[Field, ...]]:
+    """The model's constant defaults by attname, and its fields with a default per row."""
+    fields = [field for field in _columns(model) if not field.primary_key]
+    constant = {f.attname: f.get_default() for f in fields if not callable(f.default)}
+    return constant, tuple(f for f in fields if callable(f.default))
+
+
+def _with_defaults(model: type[Model], row: dict) -> dict:
+    """A new dictionary: `row`, plus the default of every column it lacks."""
+    constant, fresh = _defaults(model)
+    row = constant | row
+    for model_field in fresh:
+        if model_field.attname not in row:
+            row[model_field.attname] = model_field.get_default()
+    return row
 
 
 def _account_ids(match: str, values: Iterable[str]) -> dict[str, int]:
@@ -399,89 +432,110 @@ def _account_ids(match: str, values: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def _link_accounts(links: Sequence[AccountLink], model: type[Model], rows: list[Model]) -> None:
+def _link_accounts(links: Sequence[AccountLink], model: type[Model], rows: list[dict]) -> None:
     wanted: dict[str, set[str]] = defaultdict(set)
     for link in links:
-        wanted[link.match].update(value for row in rows if (value := getattr(row, link.source)))
+        wanted[link.match].update(value for row in rows if (value := row.get(link.source)))
     found = {match: _account_ids(match, values) for match, values in wanted.items() if values}
     for link in links:
-        ids = found.get(link.match, {})
+        ids = found.get(link.match, {}).get
         attname = model._meta.get_field(link.link).attname
         for row in rows:
-            setattr(row, attname, ids.get(getattr(row, link.source)))
+            row[attname] = ids(row.get(link.source))
 
 
-def _existing_rows(spec: LogSpec, keys: list, *, whole: bool) -> dict[object, Model | None]:
-    """Stored rows by key: whole rows (locked, to update them) or only their keys."""
-    key = spec.key_field
-    existing: dict[object, Model | None] = {}
+def _existing_keys(spec: LogSpec, keys: list) -> set:
+    """Which of `keys` are stored already: one query on PostgreSQL, one per chunk elsewhere."""
+    model = spec.model
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        column = quote(model._meta.get_field(spec.key_field).column)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {column} = ANY(%s)",
+                [keys],
+            )
+            return {key for (key,) in cursor.fetchall()}
+    existing = set()
     for chunk in chunks(keys):
-        rows = spec.model.objects.filter(**{f"{key}__in": chunk})
-        if whole:
-            existing.update((getattr(row, key), row) for row in rows.select_for_update())
-        else:
-            existing.update(dict.fromkeys(rows.values_list(key, flat=True)))
+        rows = model.objects.filter(**{f"{spec.key_field}__in": chunk})
+        existing.update(rows.values_list(spec.key_field, flat=True))
     return existing
 
 
-def _copy_insert(model: type[Model], rows: list[Model], key: str) -> None:
-    """INSERT `rows` through COPY, then set their primary keys: PostgreSQL's fast path.
+def _existing_rows(spec: LogSpec, keys: list) -> dict[object, dict]:
+    """Stored rows by key, as column values, locked until the transaction ends."""
+    attnames = [field.attname for field in _columns(spec.model)]
+    existing: dict[object, dict] = {}
+    for chunk in chunks(keys):
+        rows = spec.model.objects.filter(**{f"{spec.key_field}__in": chunk})
+        existing.update(
+            (row[spec.key_field], row) for row in rows.select_for_update().values(*attnames)
+        )
+    return existing
 
-    COPY cannot return ids, so the rows go into a temporary table first and then into the
-    log with one INSERT … SELECT … RETURNING. A key stored meanwhile by a concurrent ingest
-    fails the unique constraint, as `bulk_create` would: the caller's retry handles it.
+
+def _copy_insert(model: type[Model], rows: list[dict]) -> None:
+    """Store `rows` by COPY straight into the table: PostgreSQL's fast path.
+
+    COPY cannot return ids, so they are drawn from the table's sequence first, one query
+    for the batch. A key stored meanwhile by a concurrent ingest fails the unique
+    constraint, as an INSERT would: the caller's retry handles it.
     """
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
-    staging = quote(f"ingest_{model._meta.model_name}")
-    key_column = quote(model._meta.get_field(key).column)
+    table = model._meta.db_table
+    pk = model._meta.pk
+    columns = _columns(model)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-            f"SELECT {columns} FROM {table} WITH NO DATA"
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [quote(table), pk.column, len(rows)],
         )
+        for row, (row_id,) in zip(rows, cursor.fetchall(), strict=True):
+            row[pk.attname] = row_id
         # The values are already what the columns take (the checks made them so), and
         # psycopg adapts them itself: get_db_prep_save per value would double the cost.
-        values = attrgetter(*(f.attname for f in fields))
-        with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+        values = itemgetter(*(column.attname for column in columns))
+        names = ", ".join(quote(column.column) for column in columns)
+        with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(values(row))
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
-            f"RETURNING {quote(model._meta.pk.column)}, {key_column}"
-        )
-        ids = dict((stored_key, pk) for pk, stored_key in cursor.fetchall())
-        cursor.execute(f"DROP TABLE {staging}")
-    key_field = model._meta.get_field(key)
-    for row in rows:
-        row.pk = ids[key_field.to_python(getattr(row, key))]
-        row._state.adding = False
 
 
-def _insert(model: type[Model], rows: list[Model], key: str) -> None:
-    """Store new rows and set their primary keys: COPY for large batches on PostgreSQL."""
-    if connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS:
-        _copy_insert(model, rows, key)
+def _insert(model: type[Model], rows: Iterable[dict]) -> list[dict]:
+    """Store new rows: COPY for large batches on PostgreSQL, INSERT otherwise.
+
+    Returns the rows as stored: a column a row lacks takes the field's default, and the
+    primary key is set.
+    """
+    pk = model._meta.pk
+    stored = [_with_defaults(model, row) for row in rows]
+    if connection.vendor == "postgresql" and len(stored) >= COPY_MIN_ROWS:
+        _copy_insert(model, stored)
     else:
-        model.objects.bulk_create(rows, batch_size=BULK_BATCH)
+        instances = [model(**row) for row in stored]
+        model.objects.bulk_create(instances, batch_size=BULK_BATCH)
+        for row, instance in zip(stored, instances, strict=True):
+            row[pk.attname] = instance.pk
+    return stored
 
 
-def rewrite_security_events(spec: LogSpec, rows: list[Model]) -> None:
+def rewrite_security_events(spec: LogSpec, rows: list[dict]) -> None:
     """Rewrite stored rows into Security events, and queue every new one for the SIEM.
 
     The one place Security events are made from other logs' rows: ingest calls it for new
-    and newly relevant rows, the expiry job for the messages it expires.
+    and newly relevant rows, the expiry job for the messages it expires. The outbox row is
+    written in the same transaction as its event, so no event is stored without being
+    queued (see jobs.forward_siem).
     """
     if spec.slug == "security":
         events = rows  # they arrived as Security events and are stored already
     else:
-        events = siem.security_events_for(spec.slug, rows, spec.time_field)
         security = LOGS["security"]
+        events = siem.security_events_for(spec.slug, rows, spec.time_field)
         _link_accounts(security.account_links, security.model, events)
-        _insert(security.model, events, "event_id")
-    siem.queue_for_forwarding(events)
+        events = _insert(security.model, events)
+    _insert(models.SiemOutbox, ({"security_event_id": event["id"]} for event in events))
 
 
 def _store_log(spec: LogSpec, values_list: list[dict], result: IngestResult) -> None:
@@ -490,9 +544,12 @@ def _store_log(spec: LogSpec, values_list: list[dict], result: IngestResult) -> 
         values_list = policy.prepare(values_list, result)
     key = spec.key_field
     keys = list({values[key] for values in values_list})
-    existing = _existing_rows(spec, keys, whole=policy.merge is not None)
-    new: dict[object, Model] = {}
-    changed: dict[object, Model] = {}
+    if policy.merge:
+        existing = _existing_rows(spec, keys)
+    else:
+        existing = dict.fromkeys(_existing_keys(spec, keys))
+    new: dict[object, dict] = {}
+    changed: dict[object, dict] = {}
     signatures_before: dict[object, siem.Signature | None] = {}
     for values in values_list:
         value = values[key]
@@ -501,24 +558,27 @@ def _store_log(spec: LogSpec, values_list: list[dict], result: IngestResult) -> 
         elif value in existing:
             row = existing[value]
         else:
-            new[value] = spec.model(**values)
+            # A later report of the same key in this batch merges into this one.
+            new[value] = _with_defaults(spec.model, values) if policy.merge else values
             result.accepted += 1
             continue
-        if policy.merge and row.pk is not None:
+        if policy.merge and value in existing:
             signatures_before.setdefault(value, siem.signature_for(spec.slug, row))
         if policy.merge and policy.merge(row, values):
             result.updated += 1
-            if row.pk is not None:
+            if value in existing:
                 changed[value] = row
         else:
             result.duplicates += 1
 
     rows = list(new.values())
     _link_accounts(spec.account_links, spec.model, rows)
-    _insert(spec.model, rows, key)
+    rows = _insert(spec.model, rows)
     if changed:
         spec.model.objects.bulk_update(
-            changed.values(), policy.merged_fields, batch_size=BULK_BATCH
+            [spec.model(**row) for row in changed.values()],
+            policy.merged_fields,
+            batch_size=BULK_BATCH,
         )
     # An update rewrites into a Security event when it makes the row security-relevant
     # (a message becoming EXPIRED, say); statuses never go back, so this happens once.

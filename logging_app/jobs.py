@@ -19,8 +19,9 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from . import models, siem, syslog
-from .ingest import chunks, rewrite_security_events
+from .ingest import chunks, rewrite_security_events, row_values
 from .registry import LOGS
+from .selectors import Cursor
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ def expire_secure_messages(*, now: datetime | None = None, batch_size: int = 100
             for message in batch:
                 message.status = models.SecureMessageStatus.EXPIRED
             models.SecureMessage.objects.bulk_update(batch, ["status"])
-            rewrite_security_events(spec, batch)
+            rewrite_security_events(spec, [row_values(message) for message in batch])
         result.expired += len(batch)
     _log(result, changed=result.changed)
     return result
@@ -245,21 +246,28 @@ def _before(now: datetime, days: int) -> datetime | None:
         return None
 
 
-def _delete_in_batches(queryset: QuerySet, batch_size: int) -> int:
+def _delete_in_batches(queryset: QuerySet, time_field: str, batch_size: int) -> int:
     """Delete the queryset's rows, oldest first, `batch_size` at a time.
 
-    Each DELETE is short, so ingest waits for none of them for long.
+    Each DELETE is short, so ingest and page views wait for none of them for long. Each
+    batch starts where the last one ended (a keyset on time and id, as the list pages
+    page), rather than at the oldest row: the index entries of rows just deleted stay in
+    the index until VACUUM, and walking over them again every batch would make a large
+    purge quadratic.
     """
     model: type[Model] = queryset.model
-    deleted = 0
+    deleted, last = 0, None
     while True:
-        ids = list(queryset.values_list("pk", flat=True)[:batch_size])
-        if not ids:
+        batch = queryset.filter(last.later(time_field)) if last else queryset
+        rows = list(batch.order_by(time_field, "pk").values_list(time_field, "pk")[:batch_size])
+        if not rows:
             return deleted
         # Counted for this model only: a Security event's outbox row goes with it (and
         # only the ids of the events are read to find it).
+        ids = [pk for _, pk in rows]
         _, by_model = model.objects.filter(pk__in=ids).only("pk").delete()
         deleted += by_model.get(model._meta.label, 0)
+        last = Cursor(*rows[-1])
 
 
 def purge_logs(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) -> PurgeResult:
@@ -278,17 +286,16 @@ def purge_logs(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) ->
         cutoff = _before(now, policy.duration * CDR_PERIOD_DAYS[policy.period])
         # A policy reaching back beyond the calendar keeps every call.
         direct_calls = direct_calls.filter(call_date__lt=cutoff) if cutoff else direct_calls.none()
-    result.deleted["cdr"] = _delete_in_batches(direct_calls.order_by("call_date", "id"), batch_size)
+    result.deleted["cdr"] = _delete_in_batches(direct_calls, "call_date", batch_size)
 
     for log, days in settings.RETENTION_DAYS.items():
         cutoff = _before(now, days) if days else None
         if cutoff is None:
             continue
         spec = LOGS[log]
-        expired = spec.model.objects.filter(**{f"{spec.time_field}__lt": cutoff}).order_by(
-            spec.time_field, "id"
-        )
-        result.deleted[log] = result.deleted.get(log, 0) + _delete_in_batches(expired, batch_size)
+        expired = spec.model.objects.filter(**{f"{spec.time_field}__lt": cutoff})
+        deleted = _delete_in_batches(expired, spec.time_field, batch_size)
+        result.deleted[log] = result.deleted.get(log, 0) + deleted
     _log(result, changed=result.changed)
     return result
 

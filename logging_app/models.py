@@ -49,7 +49,14 @@ class Account(models.Model):
 
 
 def _account_link(related_name: str) -> models.ForeignKey:
-    """The nullable link from a log row to the Account its name matched at ingest."""
+    """The nullable link from a log row to the Account its name matched at ingest.
+
+    Not a database constraint: ingest sets the link from the Account table in the same
+    transaction, and a constraint would cost a trigger per linked row on every insert (two
+    per CDR), the largest part of bulk ingest's time. Deleting an Account still clears its
+    links (Django does SET_NULL itself); a link left dangling (by an ingest racing that
+    deletion) reads as no account, as the pages join the Account table.
+    """
     return models.ForeignKey(
         Account,
         null=True,
@@ -57,6 +64,7 @@ def _account_link(related_name: str) -> models.ForeignKey:
         on_delete=models.SET_NULL,
         related_name=related_name,
         db_index=False,  # covered by the (account, time) index of each log
+        db_constraint=False,
     )
 
 

@@ -162,6 +162,21 @@ class Cursor:
         # In UTC, as the databases compare it; a time beyond year 9999 there overflows.
         return cls(time.astimezone(UTC), int(pk))
 
+    # The conditions are written `time <= t AND (time < t OR id < pk)` (and the mirror)
+    # so that PostgreSQL uses `time <= t` as the bound of its (time, id) index scan.
+
+    def earlier(self, time_field: str) -> Q:
+        """The rows before this position in (time, id) order."""
+        return Q(**{f"{time_field}__lte": self.time}) & (
+            Q(**{f"{time_field}__lt": self.time}) | Q(pk__lt=self.pk)
+        )
+
+    def later(self, time_field: str) -> Q:
+        """The rows after this position in (time, id) order."""
+        return Q(**{f"{time_field}__gte": self.time}) & (
+            Q(**{f"{time_field}__gt": self.time}) | Q(pk__gt=self.pk)
+        )
+
 
 @dataclass(frozen=True)
 class KeysetPage:
@@ -186,18 +201,12 @@ def log_keyset_page(
     than `after`, or the newest page when neither is given.
 
     Keyset paging: the page is found through the (time, id) or (filter, time) index
-    whatever its depth, where OFFSET would read and discard every row before it. The
-    condition is written `time <= t AND (time < t OR id < pk)` so that PostgreSQL uses
-    `time <= t` as the index bound; one row past the page says whether there is more.
+    whatever its depth, where OFFSET would read and discard every row before it; one row
+    past the page says whether there is more.
     """
     time = spec.time_field
     if after is not None:
-        rows = list(
-            queryset.filter(
-                Q(**{f"{time}__gte": after.time})
-                & (Q(**{f"{time}__gt": after.time}) | Q(pk__gt=after.pk))
-            ).order_by(time, "pk")[: size + 1]
-        )
+        rows = list(queryset.filter(after.later(time)).order_by(time, "pk")[: size + 1])
         more_newer = len(rows) > size
         rows = rows[:size][::-1]
         return KeysetPage(
@@ -207,10 +216,7 @@ def log_keyset_page(
             older=_cursor_of(spec, rows[-1]) if rows else Cursor(after.time, after.pk + 1),
         )
     if before is not None:
-        queryset = queryset.filter(
-            Q(**{f"{time}__lte": before.time})
-            & (Q(**{f"{time}__lt": before.time}) | Q(pk__lt=before.pk))
-        )
+        queryset = queryset.filter(before.earlier(time))
     rows = list(queryset[: size + 1])
     more_older = len(rows) > size
     rows = rows[:size]

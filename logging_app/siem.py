@@ -5,12 +5,12 @@ CEF escaping follows the ArcSight CEF specification: in the header `\\` and `|` 
 escaped; in extension values `\\`, `=`, newline and carriage return.
 """
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Model
 
 from . import models
 
@@ -126,88 +126,94 @@ def event_cef_line(event: models.SecurityEvent) -> str:
     )
 
 
-def _extensions(source_log: str, record: Model) -> dict[str, object]:
-    """What a SIEM collector wants to know of each source record, in CEF's own keys."""
-    match record:
-        case models.WebSessionEvent():
-            return {
-                "suser": record.principal,
-                "src": record.ip_address,
-                "cs1Label": "eventType",
-                "cs1": record.event_type,
-            }
-        case models.SystemEvent():
-            return {"msg": record.message, "cs1Label": "eventType", "cs1": record.event_type}
-        case models.SecureMessage():
-            return {
-                "suser": record.sender,
-                "duser": record.recipient,
-                "externalId": record.uuid,
-                "cs1Label": "status",
-                "cs1": record.status,
-            }
-        case models.CallDetailRecord():
-            return {
-                "suser": record.caller_number,
-                "duser": record.callee_number,
-                "externalId": record.call_id,
-                "cs1Label": "hangupCause",
-                "cs1": record.hangup_cause,
-            }
-    return {}
+# What a SIEM collector wants to know of each source record, in CEF's own keys: the
+# extension key and the column it comes from, per source log. cs1 is the column that made
+# the record security-relevant, labelled by cs1Label.
+_EXTENSIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "web-sessions": (("suser", "principal"), ("src", "ip_address"), ("cs1", "event_type")),
+    "system": (("msg", "message"), ("cs1", "event_type")),
+    "secure-messages": (
+        ("suser", "sender"),
+        ("duser", "recipient"),
+        ("externalId", "uuid"),
+        ("cs1", "status"),
+    ),
+    "cdr": (
+        ("suser", "caller_number"),
+        ("duser", "callee_number"),
+        ("externalId", "call_id"),
+        ("cs1", "hangup_cause"),
+    ),
+}
+_CS1_LABELS = {
+    "web-sessions": "eventType",
+    "system": "eventType",
+    "secure-messages": "status",
+    "cdr": "hangupCause",
+}
+_ACCOUNT_COLUMNS = ("principal", "sender", "account_name", "username")
 
 
-def _account_name(record: Model) -> str:
-    for field in ("principal", "sender", "account_name", "username"):
-        if value := getattr(record, field, ""):
+def _extensions(source_log: str, row: Mapping[str, object]) -> dict[str, object]:
+    extensions: dict[str, object] = {}
+    for key, column in _EXTENSIONS.get(source_log, ()):
+        if key == "cs1":
+            extensions["cs1Label"] = _CS1_LABELS[source_log]
+        extensions[key] = row[column]
+    return extensions
+
+
+def _account_name(row: Mapping[str, object]) -> str:
+    for column in _ACCOUNT_COLUMNS:
+        if value := row.get(column):
             return value
     return ""
 
 
-def signature_for(source_log: str, record: Model) -> Signature | None:
-    for (log, field, value), signature in SIGNATURES.items():
-        if log == source_log and getattr(record, field, None) == value:
+# Field → value → signature, per source log: one dictionary lookup per field and row.
+_SIGNATURES_BY_LOG: dict[str, dict[str, dict[str, Signature]]] = {}
+for (_log, _field, _value), _signature in SIGNATURES.items():
+    _SIGNATURES_BY_LOG.setdefault(_log, {}).setdefault(_field, {})[_value] = _signature
+
+
+def signature_for(source_log: str, row: Mapping[str, object]) -> Signature | None:
+    """The signature a row of `source_log` (its column values) is rewritten with, if any."""
+    for field, by_value in _SIGNATURES_BY_LOG.get(source_log, {}).items():
+        if (signature := by_value.get(row.get(field))) is not None:
             return signature
     return None
 
 
 def security_events_for(
-    source_log: str, records: Iterable[Model], time_field: str
-) -> list[models.SecurityEvent]:
-    """The Security events that stored records of `source_log` rewrite into, unsaved."""
+    source_log: str, rows: Iterable[Mapping[str, object]], time_field: str
+) -> list[dict[str, object]]:
+    """The Security events that stored rows of `source_log` rewrite into, as column values.
+
+    Each row carries its primary key under "id": the event's source record.
+    """
     events = []
-    for record in records:
-        signature = signature_for(source_log, record)
+    for row in rows:
+        signature = signature_for(source_log, row)
         if signature is None:
             continue
-        timestamp = getattr(record, time_field)
+        timestamp = row[time_field]
         events.append(
-            models.SecurityEvent(
-                timestamp=timestamp,
-                severity=signature.severity,
-                signature_id=signature.signature_id,
-                name=signature.name,
-                source_log=source_log,
-                source_id=record.pk,
-                account_name=_account_name(record),
-                details=cef_line(
+            {
+                "event_id": uuid.uuid4(),
+                "timestamp": timestamp,
+                "severity": signature.severity,
+                "signature_id": signature.signature_id,
+                "name": signature.name,
+                "source_log": source_log,
+                "source_id": row["id"],
+                "account_name": _account_name(row),
+                "details": cef_line(
                     signature_id=signature.signature_id,
                     name=signature.name,
                     severity=signature.severity,
                     timestamp=timestamp,
-                    extensions=_extensions(source_log, record),
+                    extensions=_extensions(source_log, row),
                 ),
-            )
+            }
         )
     return events
-
-
-def queue_for_forwarding(events: Iterable[models.SecurityEvent]) -> None:
-    """Queue stored Security events for the SIEM collector (see jobs.forward_siem).
-
-    Called wherever Security events are created, inside the same transaction, so that an
-    event is never committed without its outbox row.
-    """
-    models.SiemOutbox.objects.bulk_create(
-        [models.SiemOutbox(security_event_id=event.pk) for event in events], batch_size=1000
-    )

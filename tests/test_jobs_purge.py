@@ -122,6 +122,29 @@ def test_it_deletes_in_bounded_batches(now):
     assert _remaining_cdrs() == recent
 
 
+def test_each_batch_starts_where_the_last_ended_ties_on_time_included(now):
+    _set_policy("DAY", 1)
+    moment = now - timedelta(days=3)
+    # Five calls at the same instant straddle the batches of 2.
+    tied = {make_call_detail_record(call_date=moment).pk for _ in range(5)}
+    older = {make_call_detail_record(call_date=moment - timedelta(hours=1)).pk for _ in range(2)}
+    recent = _calls(now, days_ago=0.5, call_types=(CALL,))
+
+    with CaptureQueriesContext(connection) as queries:
+        result = purge_logs(now=now, batch_size=2)
+
+    assert result.deleted["cdr"] == len(tied | older)
+    assert _remaining_cdrs() == recent
+    # After the first batch, each batch is read from the last one's position onwards.
+    reads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "logging_app_calldetailrecord"."call_date"')
+    ]
+    assert len(reads) == 5  # 2 + 2 + 2 + 1 rows, then none
+    assert all('"logging_app_calldetailrecord"."id" >' in sql for sql in reads[1:])
+
+
 def test_it_keeps_security_events_rewritten_from_purged_calls(now):
     _set_policy("DAY", 0)
     _set_policy("DAY", 1)
