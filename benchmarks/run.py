@@ -60,6 +60,11 @@ def _arguments() -> argparse.Namespace:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/console_bench"
     )
     parser.add_argument(
+        "--logs",
+        default="cdr,sip-sessions,web-sessions",
+        help="the logs to load, comma-separated (the pages timed are the CDR log's)",
+    )
+    parser.add_argument(
         "--skip-load", action="store_true", help="time the database an earlier run loaded"
     )
     parser.add_argument(
@@ -181,7 +186,7 @@ def _web_session_records(rows: int, end: datetime) -> Iterator[dict]:
         }
 
 
-def _load(rows: int, end: datetime) -> list[tuple[str, int, float]]:
+def _load(rows: int, end: datetime, logs: list[str]) -> list[tuple[str, int, float]]:
     from logging_app.ingest import ingest_records
 
     accounts = [
@@ -190,11 +195,13 @@ def _load(rows: int, end: datetime) -> list[tuple[str, int, float]]:
     ]
     ingest_records(log="accounts", records=accounts)
     loaded = []
-    for log, records in (
-        ("cdr", _cdr_records(rows, end)),
-        ("sip-sessions", _sip_records(rows, end)),
-        ("web-sessions", _web_session_records(rows, end)),
-    ):
+    generators = {
+        "cdr": _cdr_records,
+        "sip-sessions": _sip_records,
+        "web-sessions": _web_session_records,
+    }
+    for log in logs:
+        records = generators[log](rows, end)
         spent, done = 0.0, 0
         while done < rows:
             chunk = [next(records) for _ in range(min(CHUNK, rows - done))]
@@ -313,7 +320,7 @@ def main() -> None:
         arguments.rows = models.CallDetailRecord.objects.count()
     else:
         end = timezone.now().replace(microsecond=0)
-        loaded = _load(arguments.rows, end)
+        loaded = _load(arguments.rows, end, arguments.logs.split(","))
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
 

@@ -531,9 +531,12 @@ class SiemOutbox(models.Model):
 
     security_event = models.OneToOneField(
         SecurityEvent,
-        # Purging an event by retention drops its outbox row with it.
+        # Purging an event by retention drops its outbox row with it (Django deletes it;
+        # no database constraint, whose trigger per row would slow bulk ingest, as for the
+        # account links).
         on_delete=models.CASCADE,
         related_name="siem_outbox",
+        db_constraint=False,
     )
     state = models.CharField(max_length=8, choices=OutboxState.choices, default=OutboxState.PENDING)
     attempts = models.PositiveIntegerField(default=0)

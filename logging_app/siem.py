@@ -96,21 +96,28 @@ def cef_line(
     extensions: dict[str, object] | None = None,
 ) -> str:
     """One CEF:0 line, with the device vendor, product and version from the settings."""
-    header = [
-        "CEF:0",
+    return _cef_header(signature_id, name, severity) + _cef_extension(timestamp, extensions)
+
+
+def _cef_header(signature_id: str, name: str, severity: int) -> str:
+    """The line up to its extension: the same for every event of one signature."""
+    parts = [
         settings.SIEM_DEVICE_VENDOR,
         settings.SIEM_DEVICE_PRODUCT,
         settings.SIEM_DEVICE_VERSION,
         signature_id,
         name,
-        str(severity),
+        severity,
     ]
+    return "|".join(["CEF:0", *(_escape_header(part) for part in parts), ""])
+
+
+def _cef_extension(timestamp: datetime, extensions: dict[str, object] | None) -> str:
     fields = {"rt": _epoch_ms(timestamp)}
     fields.update(
         {key: value for key, value in (extensions or {}).items() if value not in ("", None)}
     )
-    extension = " ".join(f"{key}={_escape_extension(value)}" for key, value in fields.items())
-    return "|".join([header[0], *(_escape_header(part) for part in header[1:])]) + "|" + extension
+    return " ".join(f"{key}={_escape_extension(value)}" for key, value in fields.items())
 
 
 def event_cef_line(event: models.SecurityEvent) -> str:
@@ -192,10 +199,15 @@ def security_events_for(
     Each row carries its primary key under "id": the event's source record.
     """
     events = []
+    headers: dict[Signature, str] = {}  # a batch's events share a few signatures
     for row in rows:
         signature = signature_for(source_log, row)
         if signature is None:
             continue
+        if signature not in headers:
+            headers[signature] = _cef_header(
+                signature.signature_id, signature.name, signature.severity
+            )
         timestamp = row[time_field]
         events.append(
             {
@@ -207,13 +219,8 @@ def security_events_for(
                 "source_log": source_log,
                 "source_id": row["id"],
                 "account_name": _account_name(row),
-                "details": cef_line(
-                    signature_id=signature.signature_id,
-                    name=signature.name,
-                    severity=signature.severity,
-                    timestamp=timestamp,
-                    extensions=_extensions(source_log, row),
-                ),
+                "details": headers[signature]
+                + _cef_extension(timestamp, _extensions(source_log, row)),
             }
         )
     return events
