@@ -19,6 +19,8 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/console
 # The benchmark drops and re-creates this database, and only this one.
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/console_bench
 BENCH_ROWS ?= 1000000
+# More options of benchmarks/run.py, e.g. BENCH_ARGS="--purge-days 30" or "--skip-load".
+BENCH_ARGS ?=
 
 # Prints "empty" when no account and no log row is stored yet: `make run` then loads demo data.
 define DB_IS_EMPTY
@@ -97,7 +99,7 @@ test-postgres:
 
 # Performance is measured here, not by timed tests (DESIGN, Quality bars); see docs/benchmarks.md.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py --rows $(BENCH_ROWS) --database-url $(BENCH_URL)
+	$(BIN)/python benchmarks/run.py --rows $(BENCH_ROWS) --database-url $(BENCH_URL) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
