@@ -5,13 +5,49 @@ enumerated field by its name, repeatable (`disposition=BUSY&disposition=FAILED`)
 """
 
 from functools import reduce
+from html import escape
 from operator import or_
 
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.safestring import SafeString, mark_safe
 
 from . import models
+
+
+class ChoiceCheckboxes(forms.CheckboxSelectMultiple):
+    """Django's checkbox markup, written without its templates.
+
+    The templates take ~0.35 ms a checkbox, and the CDR filters show 20 on every page.
+    """
+
+    def render(self, name: str, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        outer = {key: widget["attrs"][key] for key in ("id", "class") if widget["attrs"].get(key)}
+        boxes = "".join(
+            _checkbox(option) for _, options, _ in widget["optgroups"] for option in options
+        )
+        return mark_safe(f"<div{_attributes(outer)}>{boxes}</div>")
+
+
+def _attributes(attrs: dict) -> str:
+    """Attributes as Django's attrs.html writes them: True alone, False left out."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _checkbox(option: dict) -> str:
+    attrs = option["attrs"]
+    label = f' for="{escape(attrs["id"])}"' if attrs.get("id") else ""
+    value = "" if option["value"] is None else f' value="{escape(str(option["value"]))}"'
+    return (
+        f'<div><label{label}><input type="{option["type"]}" name="{escape(option["name"])}"'
+        f"{value}{_attributes(attrs)}> {escape(str(option['label']))}</label></div>"
+    )
 
 
 class LogFilterForm(forms.Form):
@@ -61,7 +97,7 @@ class LogFilterSet(django_filters.FilterSet):
         if field.choices and lookup_type == "exact":
             return django_filters.MultipleChoiceFilter, {
                 "choices": field.choices,
-                "widget": forms.CheckboxSelectMultiple,
+                "widget": ChoiceCheckboxes,
             }
         return super().filter_for_lookup(field, lookup_type)
 
@@ -104,7 +140,7 @@ class SecurityEventFilter(LogFilterSet):
     search_fields = ("signature_id", "name", "details", "account_name")
     severity = django_filters.MultipleChoiceFilter(
         choices=[(str(level), str(level)) for level in range(11)],
-        widget=forms.CheckboxSelectMultiple,
+        widget=ChoiceCheckboxes,
     )
 
     class Meta(LogFilterSet.Meta):

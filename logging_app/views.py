@@ -19,7 +19,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_tables2 import RequestConfig
@@ -29,7 +28,7 @@ from django_tables2.paginators import LazyPaginator
 from . import charts, models, selectors, services, siem
 from .middleware import viewer_time_zone_remember
 from .registry import LOGS, LogSpec
-from .tables import TIME_FORMAT, DurationColumn, account_url, list_url
+from .tables import DurationColumn, account_url, list_url, local_time
 from .templatetags.console import filter_time, hms
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -296,7 +295,7 @@ def _detail_rows(spec: LogSpec, record: Model, *, show_tokens: bool) -> list[Det
         elif field.name == "token" and not show_tokens:
             value = _masked(value)
         elif isinstance(value, datetime):
-            value = format_date(timezone.localtime(value), TIME_FORMAT)
+            value = local_time(value)
         rows.append(
             DetailRow(
                 label=field.verbose_name,
