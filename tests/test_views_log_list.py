@@ -3,12 +3,13 @@
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import pytest
 from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from logging_app import models
 from logging_app.registry import LOGS
@@ -451,6 +452,100 @@ def test_it_escapes_what_the_appliance_sent(admin_client, slug):
 
     assert b"<script>alert(1)</script>" not in response.content
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in response.content
+
+
+# Markup an appliance could send as a name: no "/", so that it is linked too.
+EVIL = '"><img src=x onerror=alert(1)>'
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("slug", "field", "header", "url"),
+    [
+        ("web-sessions", "principal", "Principal", reverse("account_detail", args=[EVIL])),
+        ("install-messages", "account_name", "Account", reverse("account_detail", args=[EVIL])),
+        ("cdr", "call_id", "Call id", f"/logging/cdr/?{urlencode({'call_id': EVIL})}"),
+        (
+            "sip-sessions",
+            "username",
+            "Username",
+            f"/logging/sip-sessions/?{urlencode({'account': EVIL})}",
+        ),
+    ],
+)
+def test_it_escapes_what_the_appliance_sent_in_links(admin_client, slug, field, header, url):
+    make_account(username=EVIL)
+    make_log_record(slug, **{field: EVIL})
+
+    response = admin_client.get(_url(slug))
+
+    table = log_table(response)
+    cell = table.rows[0][table.headers.index(header)]
+    assert cell.text == EVIL
+    assert cell.links == [url]
+    assert EVIL.encode() not in response.content
+    assert b"&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in response.content
+
+
+@pytest.mark.django_db
+def test_it_tags_a_reconciled_sip_binding(admin_client):
+    alice = make_account(username="alice")
+    make_log_record("sip-sessions", account=alice, reconciled=True, timestamp=T0)
+    make_log_record("sip-sessions", account=alice, reconciled=False, timestamp=T0 - timedelta(1))
+
+    rows = log_table(admin_client.get(_url("sip-sessions"))).rows
+
+    assert [row[1].text for row in rows] == ["alice reconciled", "alice"]
+    assert [tag.text for tag in rows[0][1].find_all("span", cls="tag-reconciled")] == ["reconciled"]
+
+
+@pytest.mark.django_db
+def test_it_says_a_sip_event_is_unbound(admin_client):
+    make_log_record("sip-sessions", username="")
+
+    cell = log_table(admin_client.get(_url("sip-sessions"))).rows[0][1]
+
+    assert cell.text == "— unbound —"
+    assert cell.links == []
+
+
+@pytest.mark.django_db
+def test_it_tags_enumerations_and_marks_numbers_and_times(admin_client):
+    make_call_detail_record(disposition="NO_ANSWER", call_type="3-WAY", total_duration=75)
+
+    row = log_table(admin_client.get(_url("cdr"))).rows[0]
+    headers = COLUMNS["cdr"]
+
+    assert row[headers.index("Disposition")].find("span").classes == {"tag", "tag-no_answer"}
+    assert row[headers.index("Call type")].find("span").classes == {"tag", "tag-3-way"}
+    assert row[headers.index("Total duration")].classes == {"num"}
+    assert row[headers.index("Total duration")].text == "0:01:15"
+    assert row[0].classes == {"nowrap"}
+
+
+@pytest.mark.django_db
+def test_it_shows_yes_no_and_a_missing_time(admin_client):
+    make_log_record("secure-messages", received=T0, tech_message=True, processed=None)
+    make_log_record("secure-messages", received=T0 - timedelta(1), tech_message=False, processed=T0)
+
+    table = log_table(admin_client.get(_url("secure-messages")))
+
+    assert table.column("Tech message") == ["✔", "✘"]
+    assert table.column("Processed") == ["—", "2026-11-24 09:00:00"]
+
+
+@pytest.mark.django_db
+def test_it_marks_the_sorted_column_and_links_each_header_to_its_sort(admin_client):
+    make_call_detail_record()
+
+    response = admin_client.get(_url("cdr"), {"disposition": "BUSY", "sort": "-total_duration"})
+
+    headers = parse(response).find("table", cls="log-table").find("thead").find_all("th")
+    by_text = {th.text: th for th in headers}
+    assert by_text["Total duration"].classes == {"orderable", "desc"}
+    assert by_text["Total duration"].links == ["?disposition=BUSY&sort=total_duration"]
+    assert by_text["Call date"].classes == {"orderable"}
+    assert by_text["Call date"].links == ["?disposition=BUSY&sort=call_date"]
 
 
 @pytest.mark.django_db
