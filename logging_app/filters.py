@@ -50,6 +50,21 @@ def _checkbox(option: dict) -> str:
     )
 
 
+class EnumerationFilter(django_filters.MultipleChoiceFilter):
+    """Any of several values of an enumerated field, chosen with checkboxes.
+
+    Without django-filter's default DISTINCT, which is for to-many relations: a field of
+    the log itself cannot repeat a row, and DISTINCT over every column made PostgreSQL
+    sort all the matching rows (50 ms for the BUSY calls among 100k CDRs, then as much
+    again to count them).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("distinct", False)
+        kwargs.setdefault("widget", ChoiceCheckboxes)
+        super().__init__(*args, **kwargs)
+
+
 class LogFilterForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -95,10 +110,7 @@ class LogFilterSet(django_filters.FilterSet):
     def filter_for_lookup(cls, field, lookup_type):
         # Enumerations filter on several values at once: ?disposition=BUSY&disposition=FAILED
         if field.choices and lookup_type == "exact":
-            return django_filters.MultipleChoiceFilter, {
-                "choices": field.choices,
-                "widget": ChoiceCheckboxes,
-            }
+            return EnumerationFilter, {"choices": field.choices}
         return super().filter_for_lookup(field, lookup_type)
 
     def filter_since(self, queryset: QuerySet, name: str, value) -> QuerySet:
@@ -138,10 +150,7 @@ class SecurityEventFilter(LogFilterSet):
     time_field = "timestamp"
     account_name_fields = ("account_name",)
     search_fields = ("signature_id", "name", "details", "account_name")
-    severity = django_filters.MultipleChoiceFilter(
-        choices=[(str(level), str(level)) for level in range(11)],
-        widget=ChoiceCheckboxes,
-    )
+    severity = EnumerationFilter(choices=[(str(level), str(level)) for level in range(11)])
 
     class Meta(LogFilterSet.Meta):
         model = models.SecurityEvent

@@ -25,10 +25,6 @@ from django.utils.safestring import SafeString, mark_safe
 from . import models
 from .templatetags.console import hms
 
-# The format of every date-time a page shows (Y-m-d H:i:s); the page states the time zone.
-# strftime's notation: Django's dateformat takes 60 µs a value, a page shows 50 to 100.
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-
 # A value no URL prefix of the console contains: a URL pattern is reversed once with it,
 # and each row's value takes its place.
 _SLOT = "9876543210"
@@ -37,8 +33,11 @@ _PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 
 def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
-    """A date-time as every page shows it, in `zone` or else the viewer's time zone."""
-    return timezone.localtime(moment, zone).strftime(TIME_FORMAT)
+    """A date-time as every page shows it, Y-m-d H:i:s, in `zone` or else the viewer's time
+    zone (which the page states)."""
+    # isoformat() writes this format in 2 µs; strftime() takes 10, Django's dateformat 60,
+    # and a page shows 50 to 100 date-times.
+    return timezone.localtime(moment, zone).replace(tzinfo=None).isoformat(" ", "seconds")
 
 
 class Rendering:
@@ -52,6 +51,7 @@ class Rendering:
     def __init__(self) -> None:
         self.zone = timezone.get_current_timezone()
         self._reversed: dict[tuple[str, ...], str] = {}
+        self._account_urls: dict[str, str] = {}
 
     def _reverse(self, viewname: str, *args: str) -> str:
         key = (viewname, *args)
@@ -73,9 +73,14 @@ class Rendering:
         typed, "/" included (the URL's `<str:username>` takes none), and the system's own
         `anonymousUser` is no account.
         """
-        if not username or username == models.ANONYMOUS_PRINCIPAL or "/" in username:
-            return ""
-        return self._filled("account_detail", value=quote(username, safe=_PATH_SAFE))
+        # A CDR links its caller's number and name to the same account, and accounts recur.
+        if username not in self._account_urls:
+            if not username or username == models.ANONYMOUS_PRINCIPAL or "/" in username:
+                url = ""
+            else:
+                url = self._filled("account_detail", value=quote(username, safe=_PATH_SAFE))
+            self._account_urls[username] = url
+        return self._account_urls[username]
 
     def list_url(self, log: str, **params: str) -> str:
         return f"{self._reverse('log_list', log)}?{urlencode(params)}"
