@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from django.db import connection
 from django.db.models import Count, Max, Model, Q, QuerySet
 from django.db.models.functions import TruncDate
-from django.urls import reverse
 from django.utils import timezone
 
 from . import models
@@ -39,10 +38,6 @@ class TimelineEntry:
     log: LogSpec
     record: Model
 
-    @property
-    def url(self) -> str:
-        return reverse("log_detail", args=[self.log.slug, self.record.pk])
-
 
 def _account_condition(spec: LogSpec, username: str, account: models.Account | None) -> Q | None:
     conditions = Q()
@@ -67,7 +62,8 @@ def account_timeline(
         condition = _account_condition(spec, username, account)
         if condition is None:
             continue
-        rows = log_queryset(spec).filter(condition)[:limit]
+        # A row's own text is shown, not the accounts it links to: nothing to join.
+        rows = log_queryset(spec).select_related(None).filter(condition)[:limit]
         streams.append([TimelineEntry(getattr(row, spec.time_field), spec, row) for row in rows])
     merged = heapq.merge(*streams, key=lambda entry: entry.time, reverse=True)
     return [entry for _, entry in zip(range(limit), merged, strict=False)]

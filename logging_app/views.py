@@ -28,8 +28,8 @@ from django_tables2.paginators import LazyPaginator
 from . import charts, models, selectors, services, siem
 from .middleware import viewer_time_zone_remember
 from .registry import LOGS, LogSpec
-from .tables import DurationColumn, account_url, list_url, local_time
-from .templatetags.console import filter_time, hms
+from .tables import DurationColumn, Rendering, account_url, list_url
+from .templatetags.console import filter_time, hms, local_time
 
 PAGE_SIZES = (25, 50, 100, 200)
 # The overview counts each log's rows of the last this many hours.
@@ -356,11 +356,14 @@ def account_detail(request: HttpRequest, username: str) -> HttpResponse:
     timeline = selectors.account_timeline(username=username, account=account)
     if account is None and not timeline:
         raise Http404(f"There is no account {username!r} and no activity under that name.")
+    rendering = Rendering()
     context = {
         "username": username,
         "account": account,
-        "timeline": timeline,
-        "sip_url": list_url("sip-sessions", account=username),
+        "timeline": [
+            (entry, rendering.detail_url(entry.log.slug, entry.record.pk)) for entry in timeline
+        ],
+        "sip_url": rendering.list_url("sip-sessions", account=username),
     }
     return render(request, "accounts/detail.html", context)
 

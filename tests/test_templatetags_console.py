@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from logging_app.templatetags.console import ago, hms
+from logging_app.templatetags.console import ago, hms, local_time
 from tests.factories import make_call_detail_record
 from tests.page import errors, parse
 
@@ -30,6 +30,23 @@ def _query(url: str) -> dict[str, list[str]]:
 )
 def test_it_reads_durations_as_hours_minutes_seconds(seconds, shown):
     assert hms(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [(None, "2026-11-24 09:00:05"), ("Europe/Rome", "2026-11-24 10:00:05")],
+)
+def test_it_writes_a_date_time_to_the_second_in_the_current_zone(zone, shown):
+    if zone:
+        timezone.activate(ZoneInfo(zone))
+
+    assert local_time(datetime(2026, 11, 24, 9, 0, 5, 999999, tzinfo=UTC)) == shown
+
+
+def test_it_writes_a_date_time_in_a_given_zone():
+    moment = datetime(2026, 7, 1, 22, 30, tzinfo=UTC)
+
+    assert local_time(moment, ZoneInfo("Asia/Tokyo")) == "2026-07-02 07:30:00"
 
 
 @pytest.mark.parametrize(
