@@ -81,14 +81,6 @@ class Rendering:
         return local_time(moment, self.zone)
 
 
-def account_url(username: str) -> str:
-    return Rendering().account_url(username)
-
-
-def list_url(log: str, **params: str) -> str:
-    return Rendering().list_url(log, **params)
-
-
 def _link(url: str, content: str) -> str:
     return f'<a href="{escape(url)}">{content}</a>' if url else content
 

@@ -28,8 +28,8 @@ from django_tables2.paginators import LazyPaginator
 from . import charts, models, selectors, services, siem
 from .middleware import viewer_time_zone_remember
 from .registry import LOGS, LogSpec
-from .tables import DurationColumn, Rendering, account_url, list_url
-from .templatetags.console import filter_time, hms, local_time
+from .tables import DurationColumn, Rendering
+from .templatetags.console import filter_time, hms
 
 PAGE_SIZES = (25, 50, 100, 200)
 # The overview counts each log's rows of the last this many hours.
@@ -273,6 +273,7 @@ def _detail_rows(spec: LogSpec, record: Model, *, show_tokens: bool) -> list[Det
         for name, column in spec.table.base_columns.items()
         if isinstance(column, DurationColumn)
     }
+    rendering = Rendering()
     rows = []
     for field in record._meta.concrete_fields:
         if field.primary_key or field.name in link_fields:
@@ -283,19 +284,19 @@ def _detail_rows(spec: LogSpec, record: Model, *, show_tokens: bool) -> list[Det
             link = links[field.name]
             account = getattr(record, link.link)
             if account is not None:
-                url = account_url(account.username)
+                url = rendering.account_url(account.username)
             elif link.match == "username":
-                url = account_url(value)
+                url = rendering.account_url(value)
         elif field.name in durations:
             value = hms(value)
         elif field.name == "call_id":
-            url = list_url("cdr", call_id=value)
+            url = rendering.list_url("cdr", call_id=value)
         elif field.choices:
             value = getattr(record, f"get_{field.name}_display")()
         elif field.name == "token" and not show_tokens:
             value = _masked(value)
         elif isinstance(value, datetime):
-            value = local_time(value)
+            value = rendering.local_time(value)
         rows.append(
             DetailRow(
                 label=field.verbose_name,
