@@ -146,6 +146,8 @@ class DurationColumn(tables.Column):
 
 
 class BooleanColumn(tables.BooleanColumn):
+    """Yes or no as django-tables2 shows them: ✔ or ✘, classed `true` or `false`."""
+
     def html(self, value: bool, record: Model, rendering: Rendering) -> str:
         shown = str(bool(value)).lower()
         return f'<span class="{shown}">{escape(self.yesno[0 if value else 1])}</span>'
