@@ -228,14 +228,12 @@ class LogTable(tables.Table):
         """The `<tr>` of each row of the page, every value escaped."""
         cells = [_cell_writer(column, self._meta.model) for column in self.columns]
         rendering = Rendering()
-        return [
-            mark_safe(
-                f'<tr class="{"odd" if index % 2 else "even"}">'
-                + "".join(cell(row.record, rendering) for cell in cells)
-                + "</tr>"
-            )
-            for index, row in enumerate(self.paginated_rows)
-        ]
+        rows = []
+        for index, row in enumerate(self.paginated_rows):
+            record = row.record
+            html = "".join([cell(record, rendering) for cell in cells])
+            rows.append(mark_safe(f'<tr class="{"odd" if index % 2 else "even"}">{html}</tr>'))
+        return rows
 
 
 class SecurityEventTable(LogTable):
