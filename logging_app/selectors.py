@@ -257,12 +257,14 @@ def _planner_estimate(model: type[Model]) -> int | None:
     return row[0] if row and row[0] >= 0 else None
 
 
-def log_count(queryset: QuerySet, *, cap: int = COUNT_CAP) -> RowCount:
+def log_count(queryset: QuerySet, *, cap: int | None = None) -> RowCount:
     """How many rows `queryset` has, without ever counting a whole table.
 
     Unfiltered on PostgreSQL: the planner's estimate, when it is past the cap. Otherwise
     COUNT over at most `cap + 1` rows (a LIMITed subquery), stated as "more than" beyond.
+    The cap is COUNT_CAP unless given.
     """
+    cap = COUNT_CAP if cap is None else cap
     if not queryset.query.where:
         estimate = _planner_estimate(queryset.model)
         if estimate is not None and estimate > cap:

@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from logging_app import models
+from logging_app import models, selectors
 from logging_app.registry import LOGS
 from tests.factories import make_account, make_call_detail_record, make_log_record
 from tests.page import errors, log_table, main_text, parse
@@ -798,6 +798,38 @@ def test_it_sorts_by_another_column(admin_client):
 
 
 @pytest.mark.django_db
+def test_it_sorts_by_another_column_only_results_small_enough_to_count(admin_client, monkeypatch):
+    # Past the count's cap the database would sort every matching row for one page.
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    rows = [
+        make_call_detail_record(total_duration=hours, call_date=T0 - timedelta(hours=hours))
+        for hours in (1, 2, 3, 4)
+    ]
+    models.CallDetailRecord.objects.filter(pk__in=[rows[0].pk, rows[1].pk]).update(
+        disposition="BUSY"
+    )
+    newest_first = [row.pk for row in rows]
+
+    too_many = admin_client.get(_url("cdr"), {"sort": "-total_duration"})
+    few = admin_client.get(_url("cdr"), {"sort": "-total_duration", "disposition": "BUSY"})
+    by_time = admin_client.get(_url("cdr"), {"sort": "call_date"})
+    export = admin_client.get(_url("cdr"), {"sort": "-total_duration", "export": "csv"})
+
+    assert too_many.status_code == 200
+    assert "Sorting by Total duration needs 3 records or fewer" in main_text(too_many)
+    assert _row_ids(too_many) == newest_first
+    headers = parse(too_many).find("table", cls="log-table").find("thead").find_all("th")
+    assert {th.text: th for th in headers}["Total duration"].classes == {"orderable"}
+    assert _row_ids(few) == [rows[1].pk, rows[0].pk]
+    assert "Sorting by" not in main_text(few)
+    # The time column's index serves a sort of any size.
+    assert _row_ids(by_time) == newest_first[::-1]
+    assert "Sorting by" not in main_text(by_time)
+    header, *lines = _csv_rows(export)
+    assert [line[header.index("Total duration")] for line in lines] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("sort", "tiebreak"), [("disposition", "ASC"), ("-disposition", "DESC")])
 def test_it_breaks_ties_by_id_when_sorted_by_a_column(admin_client, sort, tiebreak):
     rows = [make_call_detail_record(disposition="BUSY", call_date=T0) for _ in range(4)]
@@ -806,7 +838,11 @@ def test_it_breaks_ties_by_id_when_sorted_by_a_column(admin_client, sort, tiebre
         response = admin_client.get(_url("cdr"), {"sort": sort})
 
     # Without the primary key last, tied rows may move between pages (DESIGN).
-    page_query = next(q["sql"] for q in queries.captured_queries if "calldetailrecord" in q["sql"])
+    page_query = next(
+        q["sql"]
+        for q in queries.captured_queries
+        if "calldetailrecord" in q["sql"] and "ORDER BY" in q["sql"]
+    )
     order_by = page_query.split("ORDER BY", 1)[1].split("LIMIT", 1)[0]
     assert order_by.strip().endswith(f'"logging_app_calldetailrecord"."id" {tiebreak}')
     ids = sorted(row.pk for row in rows)
