@@ -88,6 +88,9 @@ class LogFilterSet(django_filters.FilterSet):
     account_name_fields: tuple[str, ...] = ()
     account_link_fields: tuple[str, ...] = ()
     search_fields: tuple[str, ...] = ()
+    # The account filter's conditions, one per field it looks in, once it has filtered:
+    # the list pages find each one's rows through its own index (selectors.first_rows).
+    account_branches: tuple[Q, ...] = ()
 
     since = django_filters.DateTimeFilter(
         method="filter_since", label="Since", widget=_DATETIME_WIDGET
@@ -130,6 +133,7 @@ class LogFilterSet(django_filters.FilterSet):
                 models.Account.objects.filter(username=value).values_list("id", flat=True)
             )
             conditions += [Q(**{f"{field}__in": account_ids}) for field in self.account_link_fields]
+        self.account_branches = tuple(conditions)
         return queryset.filter(reduce(or_, conditions))
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

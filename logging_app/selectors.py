@@ -1,9 +1,11 @@
 """Reads: what the pages show, built from the per-log declarations."""
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import reduce
+from operator import or_
 
 from django.db import connection
 from django.db.models import Count, Max, Model, Q, QuerySet
@@ -39,14 +41,33 @@ class TimelineEntry:
     record: Model
 
 
-def _account_condition(spec: LogSpec, username: str, account: models.Account | None) -> Q | None:
-    conditions = Q()
+def _account_conditions(spec: LogSpec, username: str, account: models.Account | None) -> list[Q]:
+    """One condition per field that can name the account (its link, its received name)."""
+    conditions = []
     for link in spec.account_links:
         if account is not None:
-            conditions |= Q(**{link.link: account})
+            conditions.append(Q(**{link.link: account}))
         if link.match == "username":
-            conditions |= Q(**{link.source: username})
-    return conditions or None
+            conditions.append(Q(**{link.source: username}))
+    return conditions
+
+
+def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> list[Model]:
+    """The first `limit` rows of `queryset`, in its order.
+
+    `branches` are the conditions an OR of the queryset's filter joins, one per field
+    (a CDR's caller or callee account): each branch's first rows are then found apart,
+    through that field's (field, time) index, and the rows come from their union. Given
+    the OR itself, PostgreSQL estimates every account alike and, for a rare one, walks
+    the time index past millions of other accounts' rows (20 s for an account with 200 of
+    10 million CDRs; docs/benchmarks.md).
+    """
+    if len(branches) > 1:
+        ids: set[int] = set()
+        for branch in branches:
+            ids.update(queryset.filter(branch).values_list("pk", flat=True)[:limit])
+        queryset = queryset.filter(pk__in=ids)
+    return list(queryset[:limit])
 
 
 def account_timeline(
@@ -54,16 +75,17 @@ def account_timeline(
 ) -> list[TimelineEntry]:
     """The account's most recent activity across every log, newest first, as one list.
 
-    Each log contributes at most `limit` rows through its (account, time) index; the
+    Each log contributes at most `limit` rows through its (account, time) indexes; the
     merge keeps the newest `limit` of them.
     """
     streams = []
     for spec in LOGS.values():
-        condition = _account_condition(spec, username, account)
-        if condition is None:
+        conditions = _account_conditions(spec, username, account)
+        if not conditions:
             continue
         # A row's own text is shown, not the accounts it links to: nothing to join.
-        rows = log_queryset(spec).select_related(None).filter(condition)[:limit]
+        queryset = log_queryset(spec).select_related(None).filter(reduce(or_, conditions))
+        rows = first_rows(queryset, limit, conditions)
         streams.append([TimelineEntry(getattr(row, spec.time_field), spec, row) for row in rows])
     merged = heapq.merge(*streams, key=lambda entry: entry.time, reverse=True)
     return [entry for _, entry in zip(range(limit), merged, strict=False)]
@@ -194,17 +216,19 @@ def log_keyset_page(
     size: int,
     before: Cursor | None = None,
     after: Cursor | None = None,
+    branches: Sequence[Q] = (),
 ) -> KeysetPage:
     """One page of `queryset` (in the log's default order) older than `before` or newer
     than `after`, or the newest page when neither is given.
 
     Keyset paging: the page is found through the (time, id) or (filter, time) index
     whatever its depth, where OFFSET would read and discard every row before it; one row
-    past the page says whether there is more.
+    past the page says whether there is more. `branches`: see `first_rows`.
     """
     time = spec.time_field
     if after is not None:
-        rows = list(queryset.filter(after.later(time)).order_by(time, "pk")[: size + 1])
+        newer = queryset.filter(after.later(time)).order_by(time, "pk")
+        rows = first_rows(newer, size + 1, branches)
         more_newer = len(rows) > size
         rows = rows[:size][::-1]
         return KeysetPage(
@@ -215,7 +239,7 @@ def log_keyset_page(
         )
     if before is not None:
         queryset = queryset.filter(before.earlier(time))
-    rows = list(queryset[: size + 1])
+    rows = first_rows(queryset, size + 1, branches)
     more_older = len(rows) > size
     rows = rows[:size]
     return KeysetPage(

@@ -245,6 +245,7 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
             size=per_page,
             before=(valid and options.cleaned_data["before"]) or None,
             after=(valid and options.cleaned_data["after"]) or None,
+            branches=filterset.account_branches if valid else (),
         )
         table = spec.table(_PageRows(keyset.rows, model=spec.model))
         table.keyset = keyset

@@ -243,6 +243,26 @@ def test_it_filters_by_account_on_either_side(admin_client, slug, link):
 
 
 @pytest.mark.django_db
+def test_it_pages_an_accounts_calls_made_and_received_as_one_list(admin_client):
+    # Each side is read through its own index; the pages interleave them by time.
+    alice = make_account(username="alice")
+    mine = []
+    for minute in range(60):
+        side = "caller_account" if minute % 3 else "callee_account"
+        call_date = T0 - timedelta(minutes=minute)
+        mine.append(make_call_detail_record(call_date=call_date, **{side: alice}).pk)
+        make_call_detail_record(call_date=call_date)  # someone else's
+
+    first = admin_client.get(_url("cdr"), {"account": "alice", "per_page": "25"})
+    second = admin_client.get(urljoin(_url("cdr"), _link(first, "next")))
+    third = admin_client.get(urljoin(_url("cdr"), _link(second, "next")))
+    back = admin_client.get(urljoin(_url("cdr"), _link(third, "prev")))
+
+    assert _row_ids(first) + _row_ids(second) + _row_ids(third) == mine
+    assert _row_ids(back) == _row_ids(second)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("slug", ["security", "web-sessions", "install-messages"])
 def test_it_filters_by_an_account_name_no_longer_in_the_directory(admin_client, slug):
     ghost = make_account(username="ghost")
