@@ -292,29 +292,35 @@ def _older_link(client, url: str) -> str:
 
 
 def _plan(client, url: str) -> str:
-    """The plan of the page's row query: which index PostgreSQL uses, and its time."""
+    """The plans of the page's row queries: which index PostgreSQL uses for each.
+
+    An account filter reads each of its fields apart (selectors.first_rows): one plan per
+    query, joined by " / ".
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    rows = next(
-        (
-            q["sql"]
-            for q in queries.captured_queries
-            if 'FROM "logging_app_calldetailrecord"' in q["sql"]
-            and "ORDER BY" in q["sql"]
-            and "COUNT(" not in q["sql"]
-        ),
-        None,
-    )
-    if rows is None:
-        return "(row query not found)"
+    row_queries = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "logging_app_calldetailrecord"' in q["sql"]
+        and "ORDER BY" in q["sql"]
+        and "COUNT(" not in q["sql"]
+    ]
+    plans = []
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {rows}")
-        lines = [line for (line,) in cursor.fetchall()]
-    uses = [line.strip() for line in lines if "Index" in line or "Seq Scan" in line]
-    return "; ".join(dict.fromkeys(u.split(" on ")[0] + " " + u.split(" ")[-1] for u in uses[:3]))
+        for sql in row_queries:
+            cursor.execute(f"EXPLAIN (COSTS OFF) {sql}")
+            lines = [line.strip() for (line,) in cursor.fetchall()]
+            scans = [
+                line.removeprefix("->  ").replace(" on logging_app_calldetailrecord", "")
+                for line in lines
+                if "Scan" in line and ("cdr_" in line or "calldetailrecord" in line)
+            ]
+            plans.append(", ".join(dict.fromkeys(scans)) or lines[0])
+    return " / ".join(plans) or "(row query not found)"
 
 
 def _export_memory(client, url: str) -> tuple[float, float, int]:
