@@ -392,19 +392,14 @@ def chunks(items: Sequence, size: int = IN_CHUNK) -> Iterator[Sequence]:
 
 def row_values(instance: Model) -> dict:
     """A stored model instance as the column values the storing functions take."""
-    attnames = (column.attname for column in _columns(type(instance)))
+    attnames = (column.attname for column in instance._meta.concrete_fields)
     return {attname: getattr(instance, attname) for attname in attnames}
-
-
-@cache
-def _columns(model: type[Model]) -> tuple[Field, ...]:
-    return tuple(model._meta.concrete_fields)
 
 
 @cache
 def _defaults(model: type[Model]) -> tuple[dict, tuple[Field, ...]]:
     """The model's constant defaults by attname, and its fields with a default per row."""
-    fields = [field for field in _columns(model) if not field.primary_key]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     constant = {f.attname: f.get_default() for f in fields if not callable(f.default)}
     return constant, tuple(f for f in fields if callable(f.default))
 
@@ -465,7 +460,7 @@ def _existing_keys(spec: LogSpec, keys: list) -> set:
 
 def _existing_rows(spec: LogSpec, keys: list) -> dict[object, dict]:
     """Stored rows by key, as column values, locked until the transaction ends."""
-    attnames = [field.attname for field in _columns(spec.model)]
+    attnames = [field.attname for field in spec.model._meta.concrete_fields]
     existing: dict[object, dict] = {}
     for chunk in chunks(keys):
         rows = spec.model.objects.filter(**{f"{spec.key_field}__in": chunk})
@@ -485,7 +480,7 @@ def _copy_insert(model: type[Model], rows: list[dict]) -> None:
     quote = connection.ops.quote_name
     table = model._meta.db_table
     pk = model._meta.pk
-    columns = _columns(model)
+    columns = model._meta.concrete_fields
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",

@@ -193,16 +193,6 @@ class _PageRows(TableListData):
         return self._model
 
 
-def _sort_affordable(spec: LogSpec, table, count: selectors.RowCount) -> bool:
-    """Whether the list can be sorted as asked at the cost of a page view.
-
-    The time column has its index, either way round. Any other column has none, so the
-    database must sort every matching row before the first page: done only when they are
-    few enough to count exactly (up to the count's cap), never over millions of rows.
-    """
-    return table.order_by[0].bare == spec.time_field or count.exact
-
-
 @require_safe
 def log_list(request: HttpRequest, log: str) -> HttpResponse:
     spec = _log_spec(log)
@@ -216,11 +206,15 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
     table = spec.table(queryset)
     # Applies `sort=`; paging is decided below, once the order is known.
     RequestConfig(request, paginate=False).configure(table)
-    count = selectors.log_count(queryset)
-    unsortable = ""
-    if table.order_by and not _sort_affordable(spec, table, count):
-        unsortable = table.columns[table.order_by[0].bare].header
-        table = spec.table(queryset)  # the default order, which its index serves
+    count, unsortable = None, ""
+    if table.order_by and table.order_by[0].bare != spec.time_field:
+        # Only the time column has an index to sort by (either way round). For any other,
+        # the database sorts every matching row before the first page: done only for rows
+        # few enough to count exactly (up to the count's cap), never over millions.
+        count = selectors.log_count(queryset)
+        if not count.exact:
+            unsortable = table.columns[table.order_by[0].bare].header
+            table = spec.table(queryset)  # the default order, which its index serves
 
     export_format = valid and options.cleaned_data["export"]
     if export_format == "csv":
@@ -257,7 +251,7 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
         "table": table,
         "page_sizes": PAGE_SIZES,
         "per_page": per_page,
-        "count": count,
+        "count": count or selectors.log_count(queryset),
         "unsortable": unsortable,
         "sort_max_rows": f"{selectors.COUNT_CAP:,}",
         "cdr_policy": selectors.cdr_policy() if spec.slug == "cdr" else None,
