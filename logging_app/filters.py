@@ -11,6 +11,7 @@ from operator import or_
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
 from django.utils.safestring import SafeString, mark_safe
 
 from . import models
@@ -28,16 +29,7 @@ class ChoiceCheckboxes(forms.CheckboxSelectMultiple):
         boxes = "".join(
             _checkbox(option) for _, options, _ in widget["optgroups"] for option in options
         )
-        return mark_safe(f"<div{_attributes(outer)}>{boxes}</div>")
-
-
-def _attributes(attrs: dict) -> str:
-    """Attributes as Django's attrs.html writes them: True alone, False left out."""
-    return "".join(
-        f" {name}" if value is True else f' {name}="{escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
+        return mark_safe(f"<div{flatatt(outer)}>{boxes}</div>")
 
 
 def _checkbox(option: dict) -> str:
@@ -46,7 +38,7 @@ def _checkbox(option: dict) -> str:
     value = "" if option["value"] is None else f' value="{escape(str(option["value"]))}"'
     return (
         f'<div><label{label}><input type="{option["type"]}" name="{escape(option["name"])}"'
-        f"{value}{_attributes(attrs)}> {escape(str(option['label']))}</label></div>"
+        f"{value}{flatatt(attrs)}> {escape(str(option['label']))}</label></div>"
     )
 
 
