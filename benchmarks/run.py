@@ -238,7 +238,7 @@ def _copy_ceiling(end: datetime) -> float:
     rows = [ingest._with_defaults(spec.model, row) for row in rows]
     with transaction.atomic():
         started = time.perf_counter()
-        ingest._copy_insert(spec.model, rows)
+        ingest._copy_insert(spec.model, rows, len(rows))
         spent = time.perf_counter() - started
         transaction.set_rollback(True)
     return CEILING_ROWS / spent

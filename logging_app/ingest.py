@@ -5,9 +5,11 @@ The API, `manage.py ingest` and the demo generator all call `ingest_records()` (
 validation, idempotency, in-place updates, the CDR privacy policy, the payload check,
 SIEM rewriting and account linking.
 
-The checks are derived from the model fields, and the work is done in bulk: records are
-validated in Python, then each batch costs a few queries whatever its size (existing keys,
-account names, inserts in batches), never one query per record.
+The checks are derived from the model fields, and the work is done in bulk: each batch
+costs a few queries whatever its size (account names, existing keys, inserts in batches),
+never one query per record. On PostgreSQL, a large batch streams into its table by COPY,
+each record checked on its way in, so that the server stores rows while Python checks the
+next ones (see _store_log).
 """
 
 import json
@@ -15,6 +17,7 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -309,22 +312,26 @@ _JSON_NAMES = {
 # --- Policies of single logs ----------------------------------------------------------------
 
 
-def _apply_cdr_policy(values_list: list[dict], result: IngestResult) -> list[dict]:
+def _cdr_policy() -> Callable[[dict], dict | None]:
+    """Under No-CDR, direct calls are discarded: the policy is read once per batch."""
     if not models.CdrPolicy.current().no_cdr:
-        return values_list
-    kept = [values for values in values_list if values["call_type"] not in models.DIRECT_CALL_TYPES]
-    result.discarded += len(values_list) - len(kept)
-    return kept
+        return _unchanged
+    return lambda values: None if values["call_type"] in models.DIRECT_CALL_TYPES else values
 
 
-def _apply_payload_check(values_list: list[dict], result: IngestResult) -> list[dict]:
-    checked = []
-    for values in values_list:
-        size = values.get("payload_size")
-        if size is not None and (size == 0 or size > PAYLOAD_MAX_BYTES):
-            values = values | {"status": models.SecureMessageStatus.INVALID_PAYLOAD}
-        checked.append(values)
-    return checked
+def _unchanged(values: dict) -> dict:
+    return values
+
+
+def _payload_check() -> Callable[[dict], dict | None]:
+    return _checked_payload
+
+
+def _checked_payload(values: dict) -> dict:
+    size = values.get("payload_size")
+    if size is not None and (size == 0 or size > PAYLOAD_MAX_BYTES):
+        return values | {"status": models.SecureMessageStatus.INVALID_PAYLOAD}
+    return values
 
 
 def _merge_secure_message(row: dict, report: dict) -> bool:
@@ -360,16 +367,18 @@ def _merge_activation_message(row: dict, report: dict) -> bool:
 
 @dataclass(frozen=True)
 class _Policy:
-    prepare: Callable[[list[dict], IngestResult], list[dict]] | None = None
+    # Made once per batch (it may read the database), then given each valid record: it
+    # returns the values to store, or None for a record the policy discards.
+    prepare: Callable[[], Callable[[dict], dict | None]] | None = None
     # Logs updated in place by later reports of the same key, and the fields that change.
     merge: Callable[[dict, dict], bool] | None = None
     merged_fields: tuple[str, ...] = ()
 
 
 _POLICIES = {
-    "cdr": _Policy(prepare=_apply_cdr_policy),
+    "cdr": _Policy(prepare=_cdr_policy),
     "secure-messages": _Policy(
-        prepare=_apply_payload_check,
+        prepare=_payload_check,
         merge=_merge_secure_message,
         merged_fields=("status", "send_attempts", "processed", "payload_size"),
     ),
@@ -427,16 +436,40 @@ def _account_ids(match: str, values: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def _link_accounts(links: Sequence[AccountLink], model: type[Model], rows: list[dict]) -> None:
+def _account_ids_by_match(
+    links: Sequence[AccountLink], sources: dict[str, set[str]]
+) -> dict[str, dict[str, int]]:
+    """For each way of matching an account, the ids of the accounts named in `sources`.
+
+    `sources` holds the values of each link's source field, by that field's name.
+    """
     wanted: dict[str, set[str]] = defaultdict(set)
     for link in links:
-        wanted[link.match].update(value for row in rows if (value := row.get(link.source)))
-    found = {match: _account_ids(match, values) for match, values in wanted.items() if values}
-    for link in links:
-        ids = found.get(link.match, {}).get
-        attname = model._meta.get_field(link.link).attname
-        for row in rows:
-            row[attname] = ids(row.get(link.source))
+        wanted[link.match].update(sources.get(link.source, ()))
+    return {match: _account_ids(match, values) for match, values in wanted.items() if values}
+
+
+def _linker(
+    links: Sequence[AccountLink], model: type[Model], found: dict[str, dict[str, int]]
+) -> Callable[[dict], None]:
+    """Sets a row's account links from the ids `_account_ids_by_match` found."""
+    setters = [
+        (model._meta.get_field(link.link).attname, link.source, found.get(link.match, {}).get)
+        for link in links
+    ]
+
+    def link(row: dict) -> None:
+        for attname, source, account_id in setters:
+            row[attname] = account_id(row.get(source))
+
+    return link
+
+
+def _link_accounts(links: Sequence[AccountLink], model: type[Model], rows: list[dict]) -> None:
+    sources = {link.source: {v for row in rows if (v := row.get(link.source))} for link in links}
+    link = _linker(links, model, _account_ids_by_match(links, sources))
+    for row in rows:
+        link(row)
 
 
 def _existing_keys(spec: LogSpec, keys: list) -> set:
@@ -470,48 +503,56 @@ def _existing_rows(spec: LogSpec, keys: list) -> dict[object, dict]:
     return existing
 
 
-def _copy_insert(model: type[Model], rows: list[dict]) -> None:
+def _copy_insert(model: type[Model], rows: Iterable[dict], at_most: int) -> list[dict]:
     """Store `rows` by COPY straight into the table: PostgreSQL's fast path.
 
-    COPY cannot return ids, so they are drawn from the table's sequence first, one query
-    for the batch. A key stored meanwhile by a concurrent ingest fails the unique
-    constraint, as an INSERT would: the caller's retry handles it.
+    `rows` may be a stream, made while PostgreSQL stores the rows before: the two run side
+    by side, on two cores. COPY cannot return ids, so `at_most` ids (as many as the stream
+    can hold) are drawn from the table's sequence first, in one query; the ones left over
+    are gaps in the sequence. A key stored meanwhile by a concurrent ingest fails the
+    unique constraint, as an INSERT would: the caller's retry handles it.
     """
     quote = connection.ops.quote_name
     table = model._meta.db_table
     pk = model._meta.pk
     columns = model._meta.concrete_fields
+    stored = []
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [quote(table), pk.column, len(rows)],
+            [quote(table), pk.column, at_most],
         )
-        for row, (row_id,) in zip(rows, cursor.fetchall(), strict=True):
-            row[pk.attname] = row_id
+        ids = (row_id for (row_id,) in cursor.fetchall())
         # The values are already what the columns take (the checks made them so), and
         # psycopg adapts them itself: get_db_prep_save per value would double the cost.
         values = itemgetter(*(column.attname for column in columns))
         names = ", ".join(quote(column.column) for column in columns)
-        with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-            for row in rows:
+        # The raw cursor's errors, made Django's as the cursor's own are (IntegrityError).
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
+        ):
+            for row, row_id in zip(rows, ids, strict=False):
+                row[pk.attname] = row_id
                 copy.write_row(values(row))
+                stored.append(row)
+    return stored
 
 
-def _insert(model: type[Model], rows: Iterable[dict]) -> list[dict]:
+def _insert(model: type[Model], rows: Iterable[dict], at_most: int) -> list[dict]:
     """Store new rows: COPY for large batches on PostgreSQL, INSERT otherwise.
 
-    Returns the rows as stored: a column a row lacks takes the field's default, and the
-    primary key is set.
+    `rows` may be a stream of at most `at_most` rows. Returns the rows as stored: a column
+    a row lacks takes the field's default, and the primary key is set.
     """
-    pk = model._meta.pk
-    stored = [_with_defaults(model, row) for row in rows]
-    if connection.vendor == "postgresql" and len(stored) >= COPY_MIN_ROWS:
-        _copy_insert(model, stored)
-    else:
-        instances = [model(**row) for row in stored]
-        model.objects.bulk_create(instances, batch_size=BULK_BATCH)
-        for row, instance in zip(stored, instances, strict=True):
-            row[pk.attname] = instance.pk
+    complete = (_with_defaults(model, row) for row in rows)
+    if connection.vendor == "postgresql" and at_most >= COPY_MIN_ROWS:
+        return _copy_insert(model, complete, at_most)
+    stored = list(complete)
+    instances = [model(**row) for row in stored]
+    model.objects.bulk_create(instances, batch_size=BULK_BATCH)
+    for row, instance in zip(stored, instances, strict=True):
+        row[model._meta.pk.attname] = instance.pk
     return stored
 
 
@@ -529,46 +570,124 @@ def rewrite_security_events(spec: LogSpec, rows: list[dict]) -> None:
         security = LOGS["security"]
         events = siem.security_events_for(spec.slug, rows, spec.time_field)
         _link_accounts(security.account_links, security.model, events)
-        events = _insert(security.model, events)
-    _insert(models.SiemOutbox, ({"security_event_id": event["id"]} for event in events))
+        events = _insert(security.model, events, len(events))
+    outbox = ({"security_event_id": event["id"]} for event in events)
+    _insert(models.SiemOutbox, outbox, len(events))
 
 
-def _store_log(spec: LogSpec, values_list: list[dict], result: IngestResult) -> None:
+def _valid(
+    schema: _Schema, numbered: Iterable[tuple[int, object]], result: IngestResult
+) -> Iterator[dict]:
+    """The values of the valid records; the others go to `result.rejected`, by line."""
+    for line, record in numbered:
+        values, errors = _validate(schema, record)
+        if errors:
+            result.rejected.append({"line": line, "errors": errors})
+        else:
+            yield values
+
+
+def _carried(schema: _Schema, numbered: Sequence[tuple[int, object]], name: str) -> set[str]:
+    """The distinct strings the records carry for model field `name`, not yet checked."""
+    wire_name = next(wire for wire, field in schema.fields.items() if field.name == name)
+    return {
+        value
+        for _, record in numbered
+        if isinstance(record, dict) and isinstance(value := record.get(wire_name), str)
+    }
+
+
+def _passing(schema: _Schema, name: str, values: set[str]) -> set:
+    """Those of `values` that pass the check of model field `name`, as it leaves them."""
+    check = next(field.check for field in schema.fields.values() if field.name == name)
+    passing = set()
+    for value in values:
+        with suppress(_Invalid):
+            passing.add(check(value))
+    return passing
+
+
+def _store_log(spec: LogSpec, numbered: Sequence[tuple[int, object]]) -> IngestResult:
+    """Validate and store one batch of a log's records.
+
+    A large batch on PostgreSQL is first stored as if none of its keys were stored yet,
+    which is what the appliance sends but for a replay: that saves looking up every key,
+    and the key's unique index, which each row is checked against anyway, catches a key
+    stored already. The batch is then stored again, after looking its keys up.
+    """
     policy = _POLICIES.get(spec.slug, _Policy())
-    if policy.prepare:
-        values_list = policy.prepare(values_list, result)
-    key = spec.key_field
-    keys = list({values[key] for values in values_list})
-    if policy.merge:
+    if connection.vendor == "postgresql" and len(numbered) >= COPY_MIN_ROWS and not policy.merge:
+        try:
+            with transaction.atomic():  # a savepoint
+                return _store_batch(spec, policy, numbered, existing={})
+        except IntegrityError:
+            pass
+    schema = _schema(spec.slug)
+    keys = list(_passing(schema, spec.key_field, _carried(schema, numbered, spec.key_field)))
+    if not keys:
+        existing = {}
+    elif policy.merge:
         existing = _existing_rows(spec, keys)
     else:
         existing = dict.fromkeys(_existing_keys(spec, keys))
+    return _store_batch(spec, policy, numbered, existing)
+
+
+def _store_batch(
+    spec: LogSpec, policy: _Policy, numbered: Sequence[tuple[int, object]], existing: dict
+) -> IngestResult:
+    """Store a batch whose stored keys are `existing` (with their rows, for a merging log).
+
+    The accounts the records name are looked up first, from the values as they arrived;
+    each record is then checked on its way into the table, so that on PostgreSQL, Python
+    checks the next records while the server stores the previous ones.
+    """
+    result = IngestResult()
+    prepare = policy.prepare() if policy.prepare else _unchanged
+    schema = _schema(spec.slug)
+    key = spec.key_field
+    sources = {
+        link.source: _passing(schema, link.source, _carried(schema, numbered, link.source))
+        for link in spec.account_links
+    }
+    link = _linker(
+        spec.account_links, spec.model, _account_ids_by_match(spec.account_links, sources)
+    )
     new: dict[object, dict] = {}
     changed: dict[object, dict] = {}
     signatures_before: dict[object, siem.Signature | None] = {}
-    for values in values_list:
-        value = values[key]
-        if value in new:
-            row = new[value]
-        elif value in existing:
-            row = existing[value]
-        else:
-            # A later report of the same key in this batch merges into this one.
-            new[value] = _with_defaults(spec.model, values) if policy.merge else values
-            result.accepted += 1
-            continue
-        if policy.merge and value in existing:
-            signatures_before.setdefault(value, siem.signature_for(spec.slug, row))
-        if policy.merge and policy.merge(row, values):
-            result.updated += 1
-            if value in existing:
-                changed[value] = row
-        else:
-            result.duplicates += 1
 
-    rows = list(new.values())
-    _link_accounts(spec.account_links, spec.model, rows)
-    rows = _insert(spec.model, rows)
+    def new_rows() -> Iterator[dict]:
+        for values in _valid(schema, numbered, result):
+            values = prepare(values)
+            if values is None:
+                result.discarded += 1
+                continue
+            value = values[key]
+            if value in new:
+                row = new[value]
+            elif value in existing:
+                row = existing[value]
+            else:
+                # A later report of the same key in this batch merges into this one.
+                row = _with_defaults(spec.model, values) if policy.merge else values
+                link(row)
+                new[value] = row
+                result.accepted += 1
+                yield row
+                continue
+            if policy.merge and value in existing:
+                signatures_before.setdefault(value, siem.signature_for(spec.slug, row))
+            if policy.merge and policy.merge(row, values):
+                result.updated += 1
+                if value in existing:
+                    changed[value] = row
+            else:
+                result.duplicates += 1
+
+    # A merging log's rows are complete only once the whole batch is read.
+    rows = list(new_rows()) if policy.merge else new_rows()
+    rows = _insert(spec.model, rows, len(numbered))
     if changed:
         spec.model.objects.bulk_update(
             [spec.model(**row) for row in changed.values()],
@@ -583,6 +702,7 @@ def _store_log(spec: LogSpec, values_list: list[dict], result: IngestResult) -> 
         if siem.signature_for(spec.slug, row) not in (None, signatures_before[value])
     ]
     rewrite_security_events(spec, rows + newly_relevant)
+    return result
 
 
 def _groups_by_name(names: set[str]) -> dict[str, models.AccountGroup]:
@@ -668,28 +788,21 @@ def _store_accounts(values_list: list[dict], result: IngestResult) -> None:
 # --- The entry points -----------------------------------------------------------------------
 
 
-def _ingest(log: str, numbered: Iterable[tuple[int, object]]) -> IngestResult:
+def _ingest(log: str, numbered: Sequence[tuple[int, object]]) -> IngestResult:
     if log not in INGEST_LOGS:
         raise ValueError(f"Unknown log {log!r}; one of: {', '.join(INGEST_LOGS)}.")
-    schema = _schema(log)
-    rejected, valid = [], []
-    for line, record in numbered:
-        values, errors = _validate(schema, record)
-        if errors:
-            rejected.append({"line": line, "errors": errors})
-        else:
-            valid.append(values)
-    if not valid:
-        return IngestResult(rejected=rejected)
-
+    if not numbered:
+        return IngestResult()
     for attempt in range(1, ATTEMPTS + 1):
-        result = IngestResult(rejected=rejected)
+        result = IngestResult()
         try:
             with transaction.atomic():
                 if log == ACCOUNTS:
-                    _store_accounts(valid, result)
+                    valid = list(_valid(_schema(ACCOUNTS), numbered, result))
+                    if valid:
+                        _store_accounts(valid, result)
                 else:
-                    _store_log(LOGS[log], valid, result)
+                    result = _store_log(LOGS[log], numbered)
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise
@@ -703,7 +816,7 @@ def ingest_records(*, log: str, records: Sequence[object], first_line: int = 1) 
 
     `log` is one of INGEST_LOGS. Record k is reported as line `first_line + k`.
     """
-    return _ingest(log, enumerate(records, start=first_line))
+    return _ingest(log, list(enumerate(records, start=first_line)))
 
 
 def _json_error(error: Exception) -> str:

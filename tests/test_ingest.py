@@ -689,3 +689,22 @@ def test_it_stores_a_large_batch_by_copy_as_bulk_create_would(monkeypatch):
     )
     assert models.SiemOutbox.objects.filter(security_event__in=events).count() == 1667
     assert all(e.account is not None for e in events[:10])
+
+
+def test_a_large_batch_holding_stored_keys_stores_only_its_new_records():
+    # On PostgreSQL the batch is first copied as all new, and the key's unique index
+    # turns that down: it is then stored again, with its keys looked up.
+    records = [_numbered_web_session(n, prefix="mixed-") for n in range(1500)]
+    ingest_records(log="web-sessions", records=records[:600])
+    batch = [*records, records[0], {"event_id": "not a uuid"}]
+
+    result = ingest_records(log="web-sessions", records=batch)
+
+    assert (result.accepted, result.duplicates) == (900, 601)
+    assert [entry["line"] for entry in result.rejected] == [1502]
+    stored = models.WebSessionEvent.objects.filter(principal__startswith="mixed-")
+    assert stored.count() == 1500
+    # Each sign-in, sign-out and failure was rewritten into one Security event, queued once.
+    events = models.SecurityEvent.objects.filter(account_name__startswith="mixed-")
+    assert events.count() == 1500
+    assert models.SiemOutbox.objects.filter(security_event__in=events).count() == 1500
