@@ -1,16 +1,18 @@
 """Reads: what the pages show, built from the per-log declarations."""
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import reduce
 from operator import or_
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Max, Model, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from psycopg.errors import QueryCanceled
 
 from . import models
 from .registry import LOGS, LogSpec
@@ -299,3 +301,42 @@ def log_count(queryset: QuerySet, *, cap: int | None = None) -> RowCount:
     if counted > cap:
         return RowCount(cap, exact=False)
     return RowCount(counted)
+
+
+# How long a list page's queries may run, in all, before they are stopped (PostgreSQL). A
+# free-text search for a rare word, with nothing else to narrow it, reads the whole log:
+# half a minute over 10 million CDRs. The page says so instead of hanging.
+PAGE_TIME_LIMIT_SECONDS = 5
+
+
+class TooSlow(Exception):
+    """The page's queries ran past PAGE_TIME_LIMIT_SECONDS and were stopped."""
+
+
+@contextmanager
+def time_limited(seconds: float) -> Iterator[None]:
+    """Stop the block's queries once one has run for `seconds`, raising TooSlow.
+
+    On PostgreSQL, the block runs in a transaction whose statements time out (in a
+    savepoint, when a transaction is open already); SQLite, the demo's database, sets no
+    limit.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    nested = connection.in_atomic_block
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), "
+                "set_config('statement_timeout', %s, true)",
+                [f"{max(1, round(seconds * 1000))}"],
+            )
+            before, _ = cursor.fetchone()
+            yield
+            if nested:  # the setting would outlive the savepoint
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+    except OperationalError as error:
+        if isinstance(error.__cause__, QueryCanceled):
+            raise TooSlow from error
+        raise

@@ -203,30 +203,59 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
     valid = options.is_valid() & (not filterset.is_bound or filterset.is_valid())
     queryset = filterset.qs if valid else filterset.queryset.none()
 
-    table = spec.table(queryset)
-    # Applies `sort=`; paging is decided below, once the order is known.
-    RequestConfig(request, paginate=False).configure(table)
-    count, unsortable = None, ""
-    if table.order_by and table.order_by[0].bare != spec.time_field:
-        # Only the time column has an index to sort by (either way round). For any other,
-        # the database sorts every matching row before the first page: done only for rows
-        # few enough to count exactly (up to the count's cap), never over millions.
-        count = selectors.log_count(queryset)
-        if not count.exact:
-            unsortable = table.columns[table.order_by[0].bare].header
-            table = spec.table(queryset)  # the default order, which its index serves
-
     export_format = valid and options.cleaned_data["export"]
-    if export_format == "csv":
+    if export_format:
+        table, _, _ = _ordered_table(request, spec, queryset)
+        if export_format == "cef":
+            return _export(request, spec, "cef", *_cef_lines(table.data.data))
         return _export(request, spec, "csv", *_csv_lines(spec, table, table.data.data))
-    if export_format == "cef":
-        return _export(request, spec, "cef", *_cef_lines(table.data.data))
 
-    per_page = (valid and options.cleaned_data["per_page"]) or PAGE_SIZES[1]
+    try:
+        with selectors.time_limited(selectors.PAGE_TIME_LIMIT_SECONDS):
+            return _render_list(request, spec, filterset, options, queryset, valid=valid)
+    except selectors.TooSlow:
+        nothing = filterset.queryset.none()
+        return _render_list(request, spec, filterset, options, nothing, valid=valid, too_slow=True)
+
+
+def _ordered_table(request: HttpRequest, spec: LogSpec, queryset) -> tuple:
+    """The table in the order `sort=` asks for, when it can be had: (table, count, refused).
+
+    Only the time column has an index to sort by (either way round). For any other, the
+    database sorts every matching row before the first page: done only for rows few
+    enough to count exactly (up to the count's cap), never over millions. `refused` names
+    a column the rows stay unsorted by; `count` is the count this needed, if any.
+    """
+    table = spec.table(queryset)
+    RequestConfig(request, paginate=False).configure(table)  # applies `sort=`
+    if not table.order_by or table.order_by[0].bare == spec.time_field:
+        return table, None, ""
+    count = selectors.log_count(queryset)
+    if count.exact:
+        return table, count, ""
+    refused = table.columns[table.order_by[0].bare].header
+    return spec.table(queryset), count, refused  # the default order, which its index serves
+
+
+def _render_list(
+    request: HttpRequest,
+    spec: LogSpec,
+    filterset,
+    options: ListOptionsForm,
+    queryset,
+    *,
+    valid: bool,
+    too_slow: bool = False,
+) -> HttpResponse:
+    def cleaned(name: str):
+        return valid and options.cleaned_data[name]
+
+    table, count, unsortable = _ordered_table(request, spec, queryset)
+    per_page = cleaned("per_page") or PAGE_SIZES[1]
     if table.order_by:
         # Sorted by a column: numbered pages by OFFSET. LazyPaginator fetches one row past
         # the page instead of counting; deep pages cost more, as the sort has no index.
-        page = (valid and options.cleaned_data["page"]) or 1
+        page = cleaned("page") or 1
         try:
             table.paginate(paginator_class=LazyPaginator, page=page, per_page=per_page)
         except EmptyPage:
@@ -237,8 +266,8 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
             spec=spec,
             queryset=queryset,
             size=per_page,
-            before=(valid and options.cleaned_data["before"]) or None,
-            after=(valid and options.cleaned_data["after"]) or None,
+            before=cleaned("before") or None,
+            after=cleaned("after") or None,
             branches=filterset.account_branches if valid else (),
         )
         table = spec.table(_PageRows(keyset.rows, model=spec.model))
@@ -251,9 +280,11 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
         "table": table,
         "page_sizes": PAGE_SIZES,
         "per_page": per_page,
-        "count": count or selectors.log_count(queryset),
+        "count": None if too_slow else count or selectors.log_count(queryset),
         "unsortable": unsortable,
         "sort_max_rows": f"{selectors.COUNT_CAP:,}",
+        "too_slow": too_slow,
+        "time_limit": selectors.PAGE_TIME_LIMIT_SECONDS,
         "cdr_policy": selectors.cdr_policy() if spec.slug == "cdr" else None,
     }
     return render(request, "logging/list.html", context, status=200 if valid else 400)

@@ -1,7 +1,10 @@
 """What keeps the list pages fast on large logs: capped counts, estimates, keyset cursors."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,12 +16,10 @@ from tests.factories import make_account, make_call_detail_record, make_system_e
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 URL = f"/logging/{LOGS['cdr'].slug}/"
 # As in test_views_log_list: session, user, the page's rows, a capped count (or the
-# planner's estimate and a capped count), the CDR policy; whatever the number of rows.
-MAX_QUERIES_PER_LIST = 8
-URL = f"/logging/{LOGS['cdr'].slug}/"
-# As in test_views_log_list: session, user, the page's rows, a capped count (or the
-# planner's estimate), the CDR policy; whatever the number of rows.
-MAX_QUERIES_PER_LIST = 8
+# planner's estimate and a capped count), the CDR policy, and on PostgreSQL the page's time
+# limit (its setting, and here in a test's transaction its savepoint and the setting's
+# reset); whatever the number of rows.
+MAX_QUERIES_PER_LIST = 12
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +97,48 @@ def test_it_never_counts_a_whole_log_on_a_list_page(
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert counts or query == {}  # unfiltered on PostgreSQL: the estimate, once analysed
     assert all("LIMIT" in sql.upper() for sql in counts)
+
+
+def test_a_page_past_the_time_limit_is_stopped_and_says_how_to_narrow_it(admin_client, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the time limit is PostgreSQL's statement timeout")
+    monkeypatch.setattr(selectors, "PAGE_TIME_LIMIT_SECONDS", 0.2)
+
+    # Another session holds the table: the page's query waits, as it would reading
+    # millions of rows for a rare word.
+    with _locked_by_another_session(models.CallDetailRecord):
+        response = admin_client.get(URL, {"q": "Zoe"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "ran for more than 0.2 seconds and was stopped" in page
+    assert "Narrow it with a date range" in page
+    assert "No records" in page or "<tbody" in page
+
+
+@contextmanager
+def _locked_by_another_session(model) -> Iterator[None]:
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"],
+    ) as other:
+        other.execute(f'LOCK TABLE "{model._meta.db_table}" IN ACCESS EXCLUSIVE MODE')
+        yield
+        other.rollback()
+
+
+def test_a_page_within_the_time_limit_leaves_no_limit_behind(admin_client):
+    make_call_detail_record(caller="Zoe")
+
+    response = admin_client.get(URL, {"q": "Zoe"})
+
+    assert "was stopped" not in response.content.decode()
+    assert "Zoe" in response.content.decode().split("<tbody")[1]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone() == ("0",)
