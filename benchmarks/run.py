@@ -234,8 +234,10 @@ def _copy_ceiling(end: datetime) -> float:
     spec = LOGS["cdr"]
     schema = ingest._schema("cdr")
     rows = [ingest._validate(schema, record)[0] for record in _cdr_records(CEILING_ROWS, end)]
-    ingest._link_accounts(spec.account_links, spec.model, rows)
-    rows = [ingest._with_defaults(spec.model, row) for row in rows]
+    sources = {link.source: {row[link.source] for row in rows} for link in spec.account_links}
+    found = ingest._account_ids_by_match(spec.account_links, sources)
+    link = ingest._linker(spec.account_links, spec.model, found)
+    rows = [ingest._with_defaults(spec.model, link(row)) for row in rows]
     with transaction.atomic():
         started = time.perf_counter()
         ingest._copy_insert(spec.model, rows, len(rows))

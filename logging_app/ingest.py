@@ -54,6 +54,9 @@ RECORD = "record"
 # JSON's \ud800 escapes can produce): one such value would fail the whole batch.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _UUID = re.compile(r"[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}")
+# What Django's IPv4 check accepts: four decimal octets up to 255, without leading zeros.
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _JSON_WHITESPACE = " \t\r\n"
 _DATETIME_MESSAGE = "must be an ISO 8601 date-time with offset"
 
@@ -183,6 +186,8 @@ def _boolean_check(value: object) -> bool:
 def _ip_address_check(value: object) -> str | None:
     if value == "":
         return None
+    if isinstance(value, str) and _IPV4.fullmatch(value):
+        return value  # the common case, without the ipaddress module's parse
     if isinstance(value, str):
         try:
             validate_ipv46_address(value)
@@ -451,25 +456,19 @@ def _account_ids_by_match(
 
 def _linker(
     links: Sequence[AccountLink], model: type[Model], found: dict[str, dict[str, int]]
-) -> Callable[[dict], None]:
-    """Sets a row's account links from the ids `_account_ids_by_match` found."""
+) -> Callable[[dict], dict]:
+    """Sets a row's account links from the ids `_account_ids_by_match` found; returns it."""
     setters = [
         (model._meta.get_field(link.link).attname, link.source, found.get(link.match, {}).get)
         for link in links
     ]
 
-    def link(row: dict) -> None:
+    def link(row: dict) -> dict:
         for attname, source, account_id in setters:
             row[attname] = account_id(row.get(source))
+        return row
 
     return link
-
-
-def _link_accounts(links: Sequence[AccountLink], model: type[Model], rows: list[dict]) -> None:
-    sources = {link.source: {v for row in rows if (v := row.get(link.source))} for link in links}
-    link = _linker(links, model, _account_ids_by_match(links, sources))
-    for row in rows:
-        link(row)
 
 
 def _existing_keys(spec: LogSpec, keys: list) -> set:
@@ -567,10 +566,15 @@ def rewrite_security_events(spec: LogSpec, rows: list[dict]) -> None:
     if spec.slug == "security":
         events = rows  # they arrived as Security events and are stored already
     else:
-        security = LOGS["security"]
-        events = siem.security_events_for(spec.slug, rows, spec.time_field)
-        _link_accounts(security.account_links, security.model, events)
-        events = _insert(security.model, events, len(events))
+        # The events' accounts are looked up first, by the names the rows give them, so
+        # that the events stream into their table as they are written (see _copy_insert).
+        relevant = [row for row in rows if siem.signature_for(spec.slug, row)]
+        links = LOGS["security"].account_links
+        names = {siem.account_name(row) for row in relevant}
+        found = _account_ids_by_match(links, {link.source: names for link in links})
+        link = _linker(links, models.SecurityEvent, found)
+        events = siem.security_events_for(spec.slug, relevant, spec.time_field)
+        events = _insert(models.SecurityEvent, map(link, events), len(relevant))
     outbox = ({"security_event_id": event["id"]} for event in events)
     _insert(models.SiemOutbox, outbox, len(events))
 

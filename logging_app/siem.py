@@ -6,7 +6,7 @@ escaped; in extension values `\\`, `=`, newline and carriage return.
 """
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -170,7 +170,8 @@ def _extensions(source_log: str, row: Mapping[str, object]) -> dict[str, object]
     return extensions
 
 
-def _account_name(row: Mapping[str, object]) -> str:
+def account_name(row: Mapping[str, object]) -> str:
+    """The account a row's Security event is about: its event's `account_name`."""
     for column in _ACCOUNT_COLUMNS:
         if value := row.get(column):
             return value
@@ -193,12 +194,12 @@ def signature_for(source_log: str, row: Mapping[str, object]) -> Signature | Non
 
 def security_events_for(
     source_log: str, rows: Iterable[Mapping[str, object]], time_field: str
-) -> list[dict[str, object]]:
+) -> Iterator[dict[str, object]]:
     """The Security events that stored rows of `source_log` rewrite into, as column values.
 
-    Each row carries its primary key under "id": the event's source record.
+    Each row carries its primary key under "id": the event's source record. The events
+    come one by one, as ingest streams them into their table.
     """
-    events = []
     headers: dict[Signature, str] = {}  # a batch's events share a few signatures
     for row in rows:
         signature = signature_for(source_log, row)
@@ -209,18 +210,14 @@ def security_events_for(
                 signature.signature_id, signature.name, signature.severity
             )
         timestamp = row[time_field]
-        events.append(
-            {
-                "event_id": uuid.uuid4(),
-                "timestamp": timestamp,
-                "severity": signature.severity,
-                "signature_id": signature.signature_id,
-                "name": signature.name,
-                "source_log": source_log,
-                "source_id": row["id"],
-                "account_name": _account_name(row),
-                "details": headers[signature]
-                + _cef_extension(timestamp, _extensions(source_log, row)),
-            }
-        )
-    return events
+        yield {
+            "event_id": uuid.uuid4(),
+            "timestamp": timestamp,
+            "severity": signature.severity,
+            "signature_id": signature.signature_id,
+            "name": signature.name,
+            "source_log": source_log,
+            "source_id": row["id"],
+            "account_name": account_name(row),
+            "details": headers[signature] + _cef_extension(timestamp, _extensions(source_log, row)),
+        }
