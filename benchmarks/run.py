@@ -225,6 +225,10 @@ def _copy_ceiling(end: datetime) -> float:
     steps first, untimed. What is timed is its COPY step (ids from the sequence, then the
     COPY): mostly PostgreSQL parsing the rows and maintaining the table's indexes, the
     part no change to the validation can make faster.
+
+    It runs twice and the second run is the one reported: after loading the other logs
+    and VACUUM, the CDR table's indexes are out of PostgreSQL's cache, where a steady
+    ingest keeps them.
     """
     from django.db import transaction
 
@@ -238,11 +242,12 @@ def _copy_ceiling(end: datetime) -> float:
     found = ingest._account_ids_by_match(spec.account_links, sources)
     link = ingest._linker(spec.account_links, spec.model, found)
     rows = [ingest._with_defaults(spec.model, link(row)) for row in rows]
-    with transaction.atomic():
-        started = time.perf_counter()
-        ingest._copy_insert(spec.model, rows, len(rows))
-        spent = time.perf_counter() - started
-        transaction.set_rollback(True)
+    for _ in range(2):
+        with transaction.atomic():
+            started = time.perf_counter()
+            ingest._copy_insert(spec.model, rows, len(rows))
+            spent = time.perf_counter() - started
+            transaction.set_rollback(True)
     return CEILING_ROWS / spent
 
 
@@ -418,7 +423,7 @@ def main() -> None:
         for log, rows, spent in loaded:
             print(f"| {log} | {rows:,} | {rows / spent:,.0f} |")
         if "cdr" in arguments.logs:
-            name = "cdr: the COPY alone, rows validated beforehand"
+            name = "cdr: the COPY alone, rows validated beforehand (warm)"
             print(f"| {name} | {CEILING_ROWS:,} | {ceiling:,.0f} |")
         print()
     print("| Page (CDR log) | console p50 | console p95 | admin p50 | admin p95 | admin/console |")
