@@ -272,6 +272,8 @@ def _render_list(
         )
         table = spec.table(_PageRows(keyset.rows, model=spec.model))
         table.keyset = keyset
+        if not keyset.newer and not keyset.older:
+            count = selectors.RowCount(len(keyset.rows))  # the page holds every row
 
     context = {
         "log": spec,

@@ -142,3 +142,14 @@ def test_a_page_within_the_time_limit_leaves_no_limit_behind(admin_client):
         with connection.cursor() as cursor:
             cursor.execute("SHOW statement_timeout")
             assert cursor.fetchone() == ("0",)
+
+
+def test_a_first_page_holding_every_row_counts_them_without_a_count_query(admin_client):
+    for minute in range(3):
+        make_call_detail_record(call_date=T0 - timedelta(minutes=minute))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(URL)
+
+    assert "3 records" in response.content.decode()
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
