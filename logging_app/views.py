@@ -250,9 +250,11 @@ def _render_list(
     def cleaned(name: str):
         return valid and options.cleaned_data[name]
 
-    table, count, unsortable = _ordered_table(request, spec, queryset)
+    table, count, unsortable = None, None, ""
+    if request.GET.get(spec.table._meta.order_by_field):  # `sort=`
+        table, count, unsortable = _ordered_table(request, spec, queryset)
     per_page = cleaned("per_page") or PAGE_SIZES[1]
-    if table.order_by:
+    if table is not None and table.order_by:
         # Sorted by a column: numbered pages by OFFSET. LazyPaginator fetches one row past
         # the page instead of counting; deep pages cost more, as the sort has no index.
         page = cleaned("page") or 1
