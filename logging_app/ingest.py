@@ -615,9 +615,9 @@ def _store_log(spec: LogSpec, numbered: Sequence[tuple[int, object]]) -> IngestR
     """Validate and store one batch of a log's records.
 
     A large batch on PostgreSQL is first stored as if none of its keys were stored yet,
-    which is what the appliance sends but for a replay: that saves looking up every key,
-    and the key's unique index, which each row is checked against anyway, catches a key
-    stored already. The batch is then stored again, after looking its keys up.
+    which holds for every batch but a replayed one. That saves looking up each key: the
+    key's unique index, which checks every row anyway, catches a key stored already, and
+    the batch is then stored again (in the same transaction) with its keys looked up first.
     """
     policy = _POLICIES.get(spec.slug, _Policy())
     if connection.vendor == "postgresql" and len(numbered) >= COPY_MIN_ROWS and not policy.merge:
