@@ -254,8 +254,7 @@ def _copy_ceiling(end: datetime) -> float:
     schema = ingest._schema("cdr")
     rows = [ingest._validate(schema, record)[0] for record in _cdr_records(CEILING_ROWS, end)]
     sources = {link.source: {row[link.source] for row in rows} for link in spec.account_links}
-    found = ingest._account_ids_by_match(spec.account_links, sources)
-    link = ingest._linker(spec.account_links, spec.model, found)
+    link = ingest._linker(spec.account_links, spec.model, sources)
     rows = [ingest._with_defaults(spec.model, link(row)) for row in rows]
     for _ in range(2):
         with transaction.atomic():

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from operator import itemgetter
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -441,23 +441,18 @@ def _account_ids(match: str, values: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def _account_ids_by_match(
-    links: Sequence[AccountLink], sources: dict[str, set[str]]
-) -> dict[str, dict[str, int]]:
-    """For each way of matching an account, the ids of the accounts named in `sources`.
+def _linker(
+    links: Sequence[AccountLink], model: type[Model], sources: dict[str, set[str]]
+) -> Callable[[dict], dict]:
+    """Sets a row's account links; returns the row.
 
-    `sources` holds the values of each link's source field, by that field's name.
+    The accounts are looked up once, up front, from `sources`: the values of each link's
+    source field that the rows to link carry, by that field's name.
     """
     wanted: dict[str, set[str]] = defaultdict(set)
     for link in links:
         wanted[link.match].update(sources.get(link.source, ()))
-    return {match: _account_ids(match, values) for match, values in wanted.items() if values}
-
-
-def _linker(
-    links: Sequence[AccountLink], model: type[Model], found: dict[str, dict[str, int]]
-) -> Callable[[dict], dict]:
-    """Sets a row's account links from the ids `_account_ids_by_match` found; returns it."""
+    found = {match: _account_ids(match, values) for match, values in wanted.items() if values}
     setters = [
         (model._meta.get_field(link.link).attname, link.source, found.get(link.match, {}).get)
         for link in links
@@ -571,8 +566,7 @@ def rewrite_security_events(spec: LogSpec, rows: list[dict]) -> None:
         relevant = [row for row in rows if siem.signature_for(spec.slug, row)]
         links = LOGS["security"].account_links
         names = {siem.account_name(row) for row in relevant}
-        found = _account_ids_by_match(links, {link.source: names for link in links})
-        link = _linker(links, models.SecurityEvent, found)
+        link = _linker(links, models.SecurityEvent, {link.source: names for link in links})
         events = siem.security_events_for(spec.slug, relevant, spec.time_field)
         events = _insert(models.SecurityEvent, map(link, events), len(relevant))
     outbox = ({"security_event_id": event["id"]} for event in events)
@@ -591,28 +585,33 @@ def _valid(
             yield values
 
 
-def _carried(schema: _Schema, numbered: Sequence[tuple[int, object]], name: str) -> set[str]:
-    """The distinct strings the records carry for model field `name`, not yet checked."""
-    wire_name = next(wire for wire, field in schema.fields.items() if field.name == name)
-    return {
+def _carried(schema: _Schema, numbered: Sequence[tuple[int, object]], name: str) -> set:
+    """The distinct values the records carry for model field `name`, as its check leaves
+    them: what a batch looks up before its records are checked one by one.
+
+    A value that fails the check is left out; its record is rejected on its way in.
+    """
+    wire_name, check = next(
+        (wire, field.check) for wire, field in schema.fields.items() if field.name == name
+    )
+    strings = {
         value
         for _, record in numbered
         if isinstance(record, dict) and isinstance(value := record.get(wire_name), str)
     }
-
-
-def _passing(schema: _Schema, name: str, values: set[str]) -> set:
-    """Those of `values` that pass the check of model field `name`, as it leaves them."""
-    check = next(field.check for field in schema.fields.values() if field.name == name)
-    passing = set()
-    for value in values:
+    carried = set()
+    for value in strings:
         with suppress(_Invalid):
-            passing.add(check(value))
-    return passing
+            carried.add(check(value))
+    return carried
 
 
 def _store_log(spec: LogSpec, numbered: Sequence[tuple[int, object]]) -> IngestResult:
     """Validate and store one batch of a log's records.
+
+    What the rows need from the database (the policy, the accounts they name) is read
+    once, from the values as they arrived; each record is then checked on its way into
+    the table (see _store_batch).
 
     A large batch on PostgreSQL is first stored as if none of its keys were stored yet,
     which holds for every batch but a replayed one. That saves looking up each key: the
@@ -620,43 +619,44 @@ def _store_log(spec: LogSpec, numbered: Sequence[tuple[int, object]]) -> IngestR
     the batch is then stored again (in the same transaction) with its keys looked up first.
     """
     policy = _POLICIES.get(spec.slug, _Policy())
+    schema = _schema(spec.slug)
+    prepare = policy.prepare() if policy.prepare else _unchanged
+    sources = {link.source: _carried(schema, numbered, link.source) for link in spec.account_links}
+    link = _linker(spec.account_links, spec.model, sources)
+    store = partial(_store_batch, spec, policy, numbered, prepare, link)
     if connection.vendor == "postgresql" and len(numbered) >= COPY_MIN_ROWS and not policy.merge:
         try:
             with transaction.atomic():  # a savepoint
-                return _store_batch(spec, policy, numbered, existing={})
+                return store(existing={})
         except IntegrityError:
             pass
-    schema = _schema(spec.slug)
-    keys = list(_passing(schema, spec.key_field, _carried(schema, numbered, spec.key_field)))
+    keys = list(_carried(schema, numbered, spec.key_field))
     if not keys:
         existing = {}
     elif policy.merge:
         existing = _existing_rows(spec, keys)
     else:
         existing = dict.fromkeys(_existing_keys(spec, keys))
-    return _store_batch(spec, policy, numbered, existing)
+    return store(existing=existing)
 
 
 def _store_batch(
-    spec: LogSpec, policy: _Policy, numbered: Sequence[tuple[int, object]], existing: dict
+    spec: LogSpec,
+    policy: _Policy,
+    numbered: Sequence[tuple[int, object]],
+    prepare: Callable[[dict], dict | None],
+    link: Callable[[dict], dict],
+    *,
+    existing: dict,
 ) -> IngestResult:
     """Store a batch whose stored keys are `existing` (with their rows, for a merging log).
 
-    The accounts the records name are looked up first, from the values as they arrived;
-    each record is then checked on its way into the table, so that on PostgreSQL, Python
+    Each record is checked on its way into the table, so that on PostgreSQL, Python
     checks the next records while the server stores the previous ones.
     """
     result = IngestResult()
-    prepare = policy.prepare() if policy.prepare else _unchanged
     schema = _schema(spec.slug)
     key = spec.key_field
-    sources = {
-        link.source: _passing(schema, link.source, _carried(schema, numbered, link.source))
-        for link in spec.account_links
-    }
-    link = _linker(
-        spec.account_links, spec.model, _account_ids_by_match(spec.account_links, sources)
-    )
     new: dict[object, dict] = {}
     changed: dict[object, dict] = {}
     signatures_before: dict[object, siem.Signature | None] = {}

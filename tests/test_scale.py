@@ -12,14 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from logging_app import models, selectors
 from logging_app.registry import LOGS
 from tests.factories import make_account, make_call_detail_record, make_system_event
+from tests.test_views_log_list import MAX_QUERIES_PER_LIST
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 URL = f"/logging/{LOGS['cdr'].slug}/"
-# As in test_views_log_list: session, user, the page's rows, a capped count (or the
-# planner's estimate and a capped count), the CDR policy, and on PostgreSQL the page's time
-# limit (its setting, and here in a test's transaction its savepoint and the setting's
-# reset); whatever the number of rows.
-MAX_QUERIES_PER_LIST = 12
 
 pytestmark = pytest.mark.django_db
 
