@@ -16,3 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("logging_app.urls")),
 ]
+
+# Whatever fails on the server's side: 503 while the database is away, else 500.
+handler500 = "logging_app.errors.server_error"

@@ -34,6 +34,17 @@ def _bearer_token(request: HttpRequest) -> str | None:
     return token.strip()
 
 
+def _chunked(request: HttpRequest) -> bool:
+    """A body sent in chunks, without a Content-Length.
+
+    Django reads a request's body up to its Content-Length only: without one, a chunked
+    body would read as empty (and a gunicorn behind no proxy is the only server of ours
+    that would pass one on at all).
+    """
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
+
+
 def _read_body(request: HttpRequest, limit: int) -> bytes | None:
     """The body, or None when it is longer than `limit` bytes."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
@@ -67,6 +78,12 @@ def ingest_view(request: HttpRequest, log: str) -> JsonResponse:
             "(an array of records) or application/x-ndjson (one record per line).",
         )
     limit = settings.INGEST_MAX_BODY_BYTES
+    if _chunked(request):
+        return _error(
+            411,
+            "Send the body with a Content-Length header, not Transfer-Encoding: chunked; "
+            f"at most {limit} bytes.",
+        )
     body = _read_body(request, limit)
     if body is None:
         return _error(413, f"The body is larger than {limit} bytes; send smaller batches.")
@@ -78,8 +95,8 @@ def ingest_view(request: HttpRequest, log: str) -> JsonResponse:
     if content_type in JSON_TYPES:
         try:
             records = json.loads(text)
-        except ValueError as error:
-            return _error(400, f"The body is not valid JSON: {error}.")
+        except (ValueError, RecursionError) as error:
+            return _error(400, f"The body is {ingest.json_error(error)}.")
         if not isinstance(records, list):
             return _error(400, "The body must be a JSON array of records.")
         result = ingest.ingest_records(log=log, records=records)

@@ -4,6 +4,7 @@ Query parameters are the DESIGN contract: `since`, `until`, `account`, `q` and e
 enumerated field by its name, repeatable (`disposition=BUSY&disposition=FAILED`).
 """
 
+from datetime import UTC, datetime
 from functools import reduce
 from html import escape
 from operator import or_
@@ -69,6 +70,30 @@ class LogFilterForm(forms.Form):
 _DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1})
 
 
+class InstantField(forms.DateTimeField):
+    """A date-time in the viewer's zone, or with its own offset, as the instant in UTC.
+
+    In UTC, as the databases compare it: PostgreSQL refuses an offset beyond ±15:59
+    (`+16:00` is a valid ISO 8601 offset), and SQLite's driver converts to UTC itself,
+    which overflows at the ends of the calendar. An instant past either end (the last
+    second of year 9999 west of UTC) is that end: no row lies beyond it.
+    """
+
+    def to_python(self, value) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            end = datetime.max if moment.year > 1 else datetime.min
+            return end.replace(tzinfo=UTC)
+
+
+class InstantFilter(django_filters.DateTimeFilter):
+    field_class = InstantField
+
+
 class LogFilterSet(django_filters.FilterSet):
     """Date range, account and free text for every log; choices become multi-value filters.
 
@@ -84,12 +109,8 @@ class LogFilterSet(django_filters.FilterSet):
     # the list pages find each one's rows through its own index (selectors.first_rows).
     account_branches: tuple[Q, ...] = ()
 
-    since = django_filters.DateTimeFilter(
-        method="filter_since", label="Since", widget=_DATETIME_WIDGET
-    )
-    until = django_filters.DateTimeFilter(
-        method="filter_until", label="Until", widget=_DATETIME_WIDGET
-    )
+    since = InstantFilter(method="filter_since", label="Since", widget=_DATETIME_WIDGET)
+    until = InstantFilter(method="filter_until", label="Until", widget=_DATETIME_WIDGET)
     account = django_filters.CharFilter(method="filter_account", label="Account")
     q = django_filters.CharFilter(method="filter_text", label="Text")
 

@@ -25,7 +25,7 @@ from operator import itemgetter
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_ipv46_address
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Field, Model, OuterRef, Subquery
 
@@ -40,9 +40,13 @@ IN_CHUNK = 900
 BULK_BATCH = 1000
 # From this many new rows, PostgreSQL stores them by COPY rather than INSERT.
 COPY_MIN_ROWS = 1000
-# A concurrent ingest of the same keys makes the unique constraints fail our inserts: the
-# transaction is rolled back and retried, and the retry sees the other side's rows.
-ATTEMPTS = 3
+# A concurrent ingest of the same keys makes the unique constraints fail our inserts, or
+# PostgreSQL ends one of two that wait on each other's keys (a deadlock): the transaction
+# is rolled back and retried, one batch of the log at a time, and sees the other's rows.
+ATTEMPTS = 5
+# SQLSTATEs of a transaction PostgreSQL ended so that another could go on.
+_DEADLOCK_DETECTED = "40P01"
+_SERIALIZATION_FAILURE = "40001"
 
 PAYLOAD_MAX_BYTES = 600
 # Set by the console itself, never by the appliance.
@@ -59,6 +63,13 @@ _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _JSON_WHITESPACE = " \t\r\n"
 _DATETIME_MESSAGE = "must be an ISO 8601 date-time with offset"
+# The date-times a record may carry (docs/ingest.md): from the Unix epoch, where an
+# appliance whose clock was never set starts counting, to the end of the century. Beyond
+# them a date is a broken clock or a forged record, and near the ends of Python's range
+# every time zone's pages would have to show a year that does not exist (10000, or 0).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2099, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+_RANGE_MESSAGE = f"must be from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} (UTC)"
 
 
 @dataclass
@@ -166,9 +177,12 @@ def _datetime_check(value: object) -> datetime:
         raise _Invalid(_DATETIME_MESSAGE)
     try:
         # In UTC, as the databases keep it: PostgreSQL refuses offsets beyond ±15:59.
-        return moment.astimezone(UTC)
-    except OverflowError:  # at the ends of the range
-        raise _Invalid("is out of range") from None
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # at the ends of Python's range
+        raise _Invalid(_RANGE_MESSAGE) from None
+    if not EARLIEST <= moment <= LATEST:
+        raise _Invalid(_RANGE_MESSAGE)
+    return moment
 
 
 def _uuid_check(value: object) -> uuid.UUID:
@@ -188,14 +202,16 @@ def _ip_address_check(value: object) -> str | None:
         return None
     if isinstance(value, str) and _IPV4.fullmatch(value):
         return value  # the common case, without the ipaddress module's parse
-    if isinstance(value, str):
+    if isinstance(value, str) and "%" not in value:
         try:
             validate_ipv46_address(value)
         except ValidationError:
             pass
         else:
             return value
-    raise _Invalid("must be an IPv4 or IPv6 address")
+    # A scoped IPv6 address (fe80::1%eth0) names an interface of the appliance, which no
+    # column can keep: PostgreSQL's inet refuses it, and Django's INSERT would drop it.
+    raise _Invalid("must be an IPv4 or IPv6 address (without a %zone)")
 
 
 _INTEGER_TYPES = frozenset(BaseDatabaseOperations.integer_field_ranges)
@@ -801,18 +817,41 @@ def _ingest(log: str, numbered: Sequence[tuple[int, object]]) -> IngestResult:
         result = IngestResult()
         try:
             with transaction.atomic():
+                if attempt > 1:
+                    _one_at_a_time(log)
                 if log == ACCOUNTS:
                     valid = list(_valid(_schema(ACCOUNTS), numbered, result))
                     if valid:
                         _store_accounts(valid, result)
                 else:
                     result = _store_log(LOGS[log], numbered)
-        except IntegrityError:
-            if attempt == ATTEMPTS:
+        except (IntegrityError, OperationalError) as error:
+            if attempt == ATTEMPTS or not _lost_a_race(error):
                 raise
         else:
             return result
     raise AssertionError("unreachable")
+
+
+def _lost_a_race(error: Exception) -> bool:
+    """Whether `error` is a concurrent ingest's doing, gone once the batch is tried again."""
+    if isinstance(error, IntegrityError):
+        return True  # a key the other side stored first
+    state = getattr(error.__cause__, "sqlstate", None)
+    return state in {_DEADLOCK_DETECTED, _SERIALIZATION_FAILURE}
+
+
+def _one_at_a_time(log: str) -> None:
+    """Hold the log's ingest lock until the transaction ends (PostgreSQL only).
+
+    A first attempt runs beside other batches of its log, as most share no key. A batch
+    that lost a race is retried under the lock: two retried batches then never wait on
+    each other's keys, and a retry waiting on a first attempt's keys sees them committed.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite writes one transaction at a time anyway
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ingest:{log}"])
 
 
 def ingest_records(*, log: str, records: Sequence[object], first_line: int = 1) -> IngestResult:
@@ -823,7 +862,8 @@ def ingest_records(*, log: str, records: Sequence[object], first_line: int = 1) 
     return _ingest(log, list(enumerate(records, start=first_line)))
 
 
-def _json_error(error: Exception) -> str:
+def json_error(error: Exception) -> str:
+    """Why a text is not a JSON value, in words: "not valid JSON: …"."""
     if isinstance(error, json.JSONDecodeError):
         return f"not valid JSON: {error.msg} at column {error.colno}"
     if isinstance(error, RecursionError):
@@ -840,7 +880,7 @@ def ingest_lines(*, log: str, lines: Iterable[str], first_line: int = 1) -> Inge
         try:
             numbered.append((line_number, json.loads(line)))
         except (ValueError, RecursionError) as error:
-            unparsed.append({"line": line_number, "errors": {RECORD: [_json_error(error)]}})
+            unparsed.append({"line": line_number, "errors": {RECORD: [json_error(error)]}})
     result = _ingest(log, numbered)
     if unparsed:
         result.rejected = sorted(unparsed + result.rejected, key=lambda entry: entry["line"])

@@ -29,9 +29,12 @@ from . import charts, models, selectors, services, siem
 from .middleware import viewer_time_zone_remember
 from .registry import LOGS, LogSpec
 from .tables import DurationColumn, Rendering
-from .templatetags.console import filter_time, hms
+from .templatetags.console import filter_time, hms, in_zone
 
 PAGE_SIZES = (25, 50, 100, 200)
+# The deepest numbered page: its OFFSET, (page - 1) × page size, must fit the databases'
+# 64-bit integers, and no sorted list comes near it (10 million rows are 400,000 pages).
+MAX_PAGE = 10**9
 # The overview counts each log's rows of the last this many hours.
 OVERVIEW_HOURS = 24
 EXPORT_CHUNK = 2000
@@ -52,7 +55,7 @@ class ListOptionsForm(forms.Form):
     export = forms.ChoiceField(choices=[("csv", "CSV")], required=False)
     before = forms.CharField(required=False, max_length=64)
     after = forms.CharField(required=False, max_length=64)
-    page = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
 
     def __init__(self, *args, log: LogSpec, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -177,7 +180,7 @@ def _export(
 
 def _export_value(value):
     if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat()
+        return in_zone(value)[0].isoformat()  # with its offset: UTC where the zone ends first
     return value
 
 
@@ -384,24 +387,36 @@ def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
     return render(request, "logging/detail.html", context)
 
 
+class AccountSearchForm(forms.Form):
+    # A CharField refuses NUL, which PostgreSQL cannot compare with text.
+    q = forms.CharField(required=False, max_length=200, strip=True)
+
+
 @require_safe
 def account_list(request: HttpRequest) -> HttpResponse:
     _require_view_permission(request, models.Account)
     accounts = models.Account.objects.select_related("group")
-    query = request.GET.get("q", "").strip()
+    form = AccountSearchForm(request.GET)
+    if not form.is_valid():
+        context = {"accounts": [], "query": "", "form": form}
+        return render(request, "accounts/list.html", context, status=400)
+    query = form.cleaned_data["q"]
     if query:
         accounts = (
             accounts.filter(username__icontains=query)
             | accounts.filter(description__icontains=query)
             | accounts.filter(virtual_number__icontains=query)
         )
-    context = {"accounts": accounts.order_by("username")[:500], "query": query}
+    context = {"accounts": accounts.order_by("username")[:500], "query": query, "form": form}
     return render(request, "accounts/list.html", context)
 
 
 @require_safe
 def account_detail(request: HttpRequest, username: str) -> HttpResponse:
     _require_view_permission(request, models.Account)
+    if "\x00" in username:
+        # No name holds NUL (ingest refuses it), and PostgreSQL cannot compare one.
+        raise Http404("There is no account by that name.")
     account = models.Account.objects.select_related("group").filter(username=username).first()
     timeline = selectors.account_timeline(username=username, account=account)
     if account is None and not timeline:

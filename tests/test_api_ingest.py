@@ -244,3 +244,29 @@ def test_it_never_fails_with_a_server_error(client, token, log, body, content_ty
         assert answer["error"]
     else:
         assert set(answer) >= {"accepted", "updated", "duplicates", "rejected"}
+
+
+# --- Hostile bodies (issue 12): a clear JSON answer, never a server error --------------
+
+
+def test_it_refuses_json_nested_too_deeply(client, token):
+    response = _post(client, "cdr", "[" * 100_000, token=token)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "The body is not valid JSON: nested too deeply."}
+
+
+def test_it_asks_for_a_length_when_the_body_comes_in_chunks(client, token):
+    body = json.dumps([_cdr()])
+    response = client.generic(
+        "POST",
+        URL.format(log="cdr"),
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}", "Transfer-Encoding": "chunked"},
+        CONTENT_LENGTH="",
+    )
+
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["error"]
+    assert not models.CallDetailRecord.objects.exists()

@@ -416,7 +416,8 @@ def test_it_rewrites_a_message_when_an_update_makes_it_security_relevant():
 
 NOT_A_DATETIME = "must be an ISO 8601 date-time with offset"
 UNSTORABLE = "must not contain NUL or unpaired surrogate characters"
-NOT_AN_IP = "must be an IPv4 or IPv6 address"
+NOT_AN_IP = "must be an IPv4 or IPv6 address (without a %zone)"
+OUT_OF_RANGE = "must be from 1970-01-01 to 2099-12-31 (UTC)"
 
 
 @pytest.mark.parametrize(
@@ -449,6 +450,13 @@ NOT_AN_IP = "must be an IPv4 or IPv6 address"
         ("security", _security(account_name="alice"), {"account_name": ["unknown field"]}),
         ("sip-sessions", _sip(reconciled=True), {"reconciled": ["unknown field"]}),
         ("web-sessions", _web_session(ip_address="300.1.1.1"), {"ip_address": [NOT_AN_IP]}),
+        ("web-sessions", _web_session(ip_address="fe80::1%eth0"), {"ip_address": [NOT_AN_IP]}),
+        ("system", _system_event(timestamp="9999-12-31T23:59:59Z"), {"timestamp": [OUT_OF_RANGE]}),
+        ("system", _system_event(timestamp="0001-01-01T00:00:00Z"), {"timestamp": [OUT_OF_RANGE]}),
+        ("system", _system_event(timestamp="1969-12-31T23:59:59Z"), {"timestamp": [OUT_OF_RANGE]}),
+        ("system", _system_event(timestamp="2100-01-01T00:00:00Z"), {"timestamp": [OUT_OF_RANGE]}),
+        ("system", _system_event(timestamp="9999-12-31T23:59:59-01:00"), {"timestamp": [OUT_OF_RANGE]}),  # noqa: E501
+        ("cdr", _cdr(call_date="0001-01-01T00:00:00+01:00"), {"call_date": [OUT_OF_RANGE]}),
         ("secure-messages", _message(sender="alice"), {"sender": ["unknown field"]}),
         ("secure-messages", _message(tech_message=1), {"tech_message": ["must be true or false"]}),
         ("activation-messages", _activation(sent="yes"), {"sent": ["must be true or false"]}),
@@ -517,6 +525,22 @@ def test_it_takes_optional_fields_as_null_or_absent():
     call = models.CallDetailRecord.objects.get()
     assert (call.caller, call.call_route) == ("", "")
     assert models.SystemEvent.objects.get().level == "INFO"
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("1970-01-01T00:00:00Z", datetime(1970, 1, 1, tzinfo=UTC)),
+        ("1970-01-01T01:00:00+01:00", datetime(1970, 1, 1, tzinfo=UTC)),
+        ("2099-12-31T23:59:59.999999Z", datetime(2099, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+        ("2026-11-24T09:15:00+23:59", datetime(2026, 11, 23, 9, 16, tzinfo=UTC)),
+    ],
+)
+def test_it_stores_date_times_at_the_ends_of_its_range(sent, stored):
+    result = ingest_records(log="system", records=[_system_event(timestamp=sent)])
+
+    assert result.accepted == 1
+    assert models.SystemEvent.objects.get().timestamp == stored
 
 
 def test_it_stores_date_times_at_their_instant():
@@ -689,6 +713,22 @@ def test_it_stores_a_large_batch_by_copy_as_bulk_create_would(monkeypatch):
     )
     assert models.SiemOutbox.objects.filter(security_event__in=events).count() == 1667
     assert all(e.account is not None for e in events[:10])
+
+
+@pytest.mark.parametrize("size", [10, 1500], ids=["insert", "copy"])
+def test_one_bad_address_never_blocks_its_neighbours(size):
+    # 1,500 records take PostgreSQL's COPY path: both paths refuse the same record.
+    records = [_numbered_web_session(n, prefix="scoped-") for n in range(size)]
+    records[3]["ip_address"] = "fe80::1%eth0"
+    records[4]["ip_address"] = "fe80::1"
+
+    result = ingest_records(log="web-sessions", records=records)
+
+    assert result.accepted == size - 1
+    assert result.rejected == [{"line": 4, "errors": {"ip_address": [NOT_AN_IP]}}]
+    stored = models.WebSessionEvent.objects.filter(principal__startswith="scoped-")
+    assert stored.count() == size - 1
+    assert stored.filter(ip_address="fe80::1").count() == 1
 
 
 def test_a_large_batch_holding_stored_keys_stores_only_its_new_records():

@@ -113,3 +113,38 @@ def test_it_reads_the_profile_at_each_sign_in():
     client.post("/login/", {"username": "rosa", "password": PASSWORD})
 
     assert _shown_zone(client.get("/")) == "Time zone: Asia/Tokyo"
+
+
+# Stored before ingest kept date-times within its range (or written by hand): where the
+# viewer's zone runs past the end of the calendar, pages show the time in UTC, and say so.
+THE_END = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+THE_START = datetime(1, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment", "shown"),
+    [
+        ("Asia/Tokyo", THE_END, "9999-12-31 23:59:59 UTC"),
+        ("Pacific/Kiritimati", THE_END, "9999-12-31 23:59:59 UTC"),
+        ("America/New_York", THE_END, "9999-12-31 18:59:59"),
+        ("America/New_York", THE_START, "0001-01-01 00:00:00 UTC"),
+        ("Etc/GMT+12", THE_START, "0001-01-01 00:00:00 UTC"),
+        # Tokyo kept its local mean time then.
+        ("Asia/Tokyo", THE_START, "0001-01-01 09:18:59"),
+    ],
+)
+def test_it_shows_times_at_the_ends_of_the_calendar_in_every_zone(zone, moment, shown):
+    client = _signed_in_with_zone("taro", zone)
+    event = make_system_event(timestamp=moment)
+
+    overview = client.get("/")
+    listed = client.get("/logging/system/")
+    detail = client.get(f"/logging/system/{event.pk}/")
+    export = client.get("/logging/system/", {"export": "csv"})
+
+    assert overview.status_code == 200
+    assert log_table(listed).column("Timestamp") == [shown]
+    assert shown in parse(detail).find("h1").text
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert len(rows) == 2
+    assert datetime.fromisoformat(rows[1][0]) == moment

@@ -164,3 +164,21 @@ def test_it_bounds_the_queries_of_an_account_page(admin_client, django_assert_ma
         response = admin_client.get("/accounts/alice/")
 
     assert len(_timeline(response)) == 35
+
+
+@pytest.mark.django_db
+def test_it_answers_a_search_for_nul_with_a_form_error(admin_client):
+    make_account(username="alice")
+
+    response = admin_client.get("/accounts/", {"q": "\x00"})
+
+    assert response.status_code == 400
+    assert "Null characters are not allowed" in main_text(response)
+
+
+@pytest.mark.django_db
+def test_it_finds_no_account_page_for_a_name_with_nul(admin_client):
+    make_account(username="alice")
+
+    assert admin_client.get("/accounts/%00/").status_code == 404
+    assert admin_client.get("/accounts/alice%00/").status_code == 404

@@ -966,3 +966,51 @@ def test_it_exports_without_counting(admin_client, django_assert_max_num_queries
 
     assert len(rows) == 121
     assert not _unbounded_counts(queries)
+
+
+# --- Hostile query strings (issue 12): a form error or the rows, never a server error ---
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [
+        # +16:00 and -23:00 are ISO 8601 offsets PostgreSQL refuses: the instant is meant.
+        ("2026-11-24T09:15:00+16:00", [datetime(2026, 11, 24, 0, tzinfo=UTC)]),
+        ("2026-11-23T09:15:00-23:00", []),
+        # Before year 1 in UTC: the start of the calendar, every row.
+        ("0001-01-01T00:00:00+23:59", "all"),
+    ],
+    ids=["plus-16", "minus-23", "year-0-in-utc"],
+)
+def test_it_reads_since_with_any_offset_as_its_instant(admin_client, since, expected):
+    times = [datetime(2026, 11, 24, 0, tzinfo=UTC), datetime(2026, 11, 23, 16, tzinfo=UTC)]
+    for moment in times:
+        _at("cdr", moment)
+
+    response = admin_client.get(_url("cdr"), {"since": since})
+
+    assert response.status_code == 200
+    shown = [models.CallDetailRecord.objects.get(pk=pk).call_date for pk in _row_ids(response)]
+    assert shown == (times if expected == "all" else expected)
+
+
+@pytest.mark.django_db
+def test_it_reads_until_past_the_end_of_the_calendar_as_its_end(admin_client):
+    make_log_record("system")
+
+    response = admin_client.get(_url("system"), {"until": "9999-12-31T23:59:59-23:00"})
+
+    assert response.status_code == 200
+    assert len(log_table(response).rows) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sort", ["call_date", "-call_date", "total_duration"])
+def test_it_refuses_a_page_number_no_list_can_reach(admin_client, sort):
+    make_call_detail_record()
+
+    response = admin_client.get(_url("cdr"), {"sort": sort, "page": "200000000000000000"})
+
+    assert response.status_code == 400
+    assert any("page" in error for error in errors(response))

@@ -1,7 +1,7 @@
 """Tiny formatting filters and tags shared by the tables and templates."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from django import forms, template
 from django.utils import timezone
@@ -20,13 +20,25 @@ QUICK_RANGES = (
 )
 
 
+def in_zone(moment: datetime, zone: tzinfo | None = None) -> tuple[datetime, bool]:
+    """`moment` in `zone` (else the viewer's time zone), and True; or, where that zone's
+    calendar ends first (the last hours of year 9999 east of UTC, the first of year 1
+    west of it), `moment` in UTC, and False."""
+    try:
+        return timezone.localtime(moment, zone), True
+    except OverflowError:
+        return moment.astimezone(UTC), False
+
+
 @register.filter
 def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
     """A date-time as every page writes it, Y-m-d H:i:s, in `zone` or else the viewer's time
-    zone (which the page names)."""
+    zone (which the page names); " UTC" follows one that zone cannot show."""
+    local, shown_in_zone = in_zone(moment, zone)
     # isoformat() writes this format in 2 µs; strftime() takes 10, Django's dateformat 60,
     # and a list page shows 50 to 100 date-times.
-    return timezone.localtime(moment, zone).replace(tzinfo=None).isoformat(" ", "seconds")
+    text = local.replace(tzinfo=None).isoformat(" ", "seconds")
+    return text if shown_in_zone else f"{text} UTC"
 
 
 @register.filter
@@ -52,7 +64,10 @@ def filter_time(moment: datetime | date, *, end_of_day: bool = False) -> str:
     A date is its first second, or with `end_of_day` its last.
     """
     if isinstance(moment, datetime):
-        return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S")
+        local, shown_in_zone = in_zone(moment)
+        if not shown_in_zone:  # the filters read a time with its offset too
+            return local.isoformat(timespec="seconds")
+        return local.strftime("%Y-%m-%dT%H:%M:%S")
     return f"{moment.isoformat()}T{'23:59:59' if end_of_day else '00:00:00'}"
 
 
@@ -68,8 +83,9 @@ def ago(moment: datetime | None) -> SafeString | str:
         words = f"{timesince(moment, now, depth=1)} ago"
     else:
         words = f"in {timeuntil(moment, now, depth=1)}"
-    local = timezone.localtime(moment)
-    exact = f"{local_time(local)} {timezone.get_current_timezone_name()}"
+    local, shown_in_zone = in_zone(moment)
+    zone = timezone.get_current_timezone_name() if shown_in_zone else "UTC"
+    exact = f"{local.replace(tzinfo=None).isoformat(' ', 'seconds')} {zone}"
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), exact, words)
 
 
