@@ -172,6 +172,10 @@ AXES_FAILURE_LIMIT = _env_int("LOCKOUT_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=_env_int("LOCKOUT_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A sign-in refused during the lockout counts as a failure and restarts the cool-off: a
+# client that keeps trying stays locked out, and the count shows how hard it tried.
+# access.record_lockout relies on it to tell a refusal from the failure that locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_CLIENT_IP_CALLABLE = "logging_app.access.client_ip"
 AXES_LOCKOUT_CALLABLE = "logging_app.access.lockout_response"
 AXES_VERBOSE = False
@@ -220,6 +224,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 # TLS is usually ended by a proxy in front of gunicorn; set SECURE_SSL_REDIRECT=true when not.
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)
+# A load balancer probes over plain HTTP and needs the status itself, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)

@@ -5,9 +5,11 @@ log, as the appliance does for its web console, through the one ingest service.
 """
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from ipaddress import ip_address
 
+from axes.helpers import get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
@@ -16,6 +18,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,11 +27,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import services
-from .models import ANONYMOUS_PRINCIPAL, ConsoleUserProfile, WebSessionEventType
+from . import services, siem
+from .models import (
+    ANONYMOUS_PRINCIPAL,
+    ConsoleUserProfile,
+    SecurityEvent,
+    SourceLog,
+    WebSessionEventType,
+)
 
 _LAST_SEEN = "console_last_seen"
 _EXPIRED_USER = "console_password_expired_user"
+_LOCKED_OUT = siem.SIGNATURES[("console", "action", "login_locked_out")]
 # Refresh the idle clock at most this often, so that reading pages does not write the
 # session on every request.
 _TOUCH_INTERVAL_SECONDS = 30
@@ -122,6 +132,10 @@ class ConsoleLoginView(auth_views.LoginView):
 
     def form_invalid(self, form: ConsoleAuthenticationForm) -> HttpResponse:
         username = (self.request.POST.get("username") or "").strip()
+        if _refused_while_locked_out(self.request):
+            # No password was checked: the lockout's Security event and axes' count of
+            # attempts record it, not a Web Sessions failure per refusal.
+            return super().form_invalid(form)
         if username and self.request.POST.get("password"):
             if form.has_error("__all__", "password_expired"):
                 _record(WebSessionEventType.FAIL_CREDENTIALS_EXPIRED, username, self.request)
@@ -189,16 +203,74 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     )
 
 
-def record_lockout(sender, request: HttpRequest, username: str, ip_address: str, **kwargs):
-    """Axes locked `username` out from `ip_address`: that is a Security event."""
-    services.console_event_record(
-        action="login_locked_out",
-        user=username or "",
-        extensions={
-            "src": ip_address,
-            "msg": f"{username} locked out from {ip_address} after repeated failed sign-ins",
-        },
+def _refused_while_locked_out(request: HttpRequest) -> bool:
+    """Whether axes refused this sign-in without checking its password.
+
+    Axes counts a refused sign-in as one more failure (see the AXES_ settings), so the
+    count is over the limit only when the client was locked out before this sign-in;
+    the failure that reaches the limit had its password checked.
+    """
+    failures = getattr(request, "axes_failures_since_start", None) or 0
+    credentials = getattr(request, "axes_credentials", None)
+    return failures > get_failure_limit(request, credentials)
+
+
+def _lockout_recorded_since(since: datetime, *, username: str, ip_address: str | None) -> bool:
+    events = SecurityEvent.objects.filter(
+        signature_id=_LOCKED_OUT.signature_id,
+        source_log=SourceLog.CONSOLE,
+        account_name=username[:150],
+        timestamp__gte=since,
     )
+    # The address is only in the CEF line, where `src` is followed by another field.
+    # The account and the time narrow the search first (index security_name_time).
+    if ip_address is None:
+        return events.exclude(details__contains=" src=").exists()
+    return events.filter(details__contains=f" src={ip_address} ").exists()
+
+
+def record_lockout(
+    sender, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs
+) -> None:
+    """Axes locked `username` out from `ip_address`: that is a Security event.
+
+    Axes sends this signal for the failure that reaches the limit, and again for every
+    sign-in it refuses while the lockout lasts. The first is always recorded; the refusals
+    only when the last record of this lockout is older than the cool-off, so that a client
+    retrying without end adds one event per cool-off, not one per request, to the Security
+    log and the SIEM outbox. Each event carries the failures counted so far; axes keeps
+    the running count on its access attempts (admin site: Axes, Access attempts).
+    """
+    failures = getattr(request, "axes_failures_since_start", None)
+    with transaction.atomic():
+        # Web processes refusing the same client at the same moment take turns here, so
+        # that one records and the others find its event: on PostgreSQL by locking axes'
+        # rows for this client; on SQLite the IMMEDIATE transaction locks the database.
+        list(
+            AccessAttempt.objects.select_for_update()
+            .filter(username=username, ip_address=ip_address)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        username = username or ""
+        refused = _refused_while_locked_out(request)
+        since = timezone.now() - settings.AXES_COOLOFF_TIME
+        if refused and _lockout_recorded_since(since, username=username, ip_address=ip_address):
+            return
+        if refused:
+            message = f"{username} still locked out from {ip_address}: {failures} failed sign-ins"
+        else:
+            message = f"{username} locked out from {ip_address} after {failures} failed sign-ins"
+        services.console_event_record(
+            action="login_locked_out",
+            user=username,
+            extensions={
+                "src": ip_address,
+                "cn1Label": "failedSignIns",
+                "cn1": failures,
+                "msg": message,
+            },
+        )
 
 
 # --- Idle sessions ------------------------------------------------------------------------

@@ -57,6 +57,13 @@ RECORD = "record"
 # PostgreSQL refuses NUL in text, and neither database can store a lone surrogate (which
 # JSON's \ud800 escapes can produce): one such value would fail the whole batch.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# A field of one line (a CharField: a name, a number, a signature) takes no control
+# character: a line break in a Security event's name would reach the SIEM's CEF header,
+# which has no escape for it.
+_UNSTORABLE_OR_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+# Free text (a TextField: details, a CEF line) is kept whole up to this many characters;
+# the SIEM worker holds a batch of such events in memory, and a syslog datagram carries 8 KiB.
+TEXT_MAX_LENGTH = 65_536
 _UUID = re.compile(r"[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}")
 # What Django's IPv4 check accepts: four decimal octets up to 255, without leading zeros.
 _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -110,16 +117,20 @@ class _Invalid(Exception):
 Check = Callable[[object], object]
 
 
-def _text_check(*, max_length: int | None, blank: bool) -> Check:
+def _text_check(*, max_length: int, blank: bool, one_line: bool) -> Check:
+    refused = _UNSTORABLE_OR_CONTROL if one_line else _UNSTORABLE
+
     def check(value: object) -> str:
         if not isinstance(value, str):
             raise _Invalid("must be a string")
         if not value and not blank:
             raise _Invalid("must not be empty")
-        if max_length is not None and len(value) > max_length:
+        if len(value) > max_length:
             raise _Invalid(f"must be at most {max_length} characters")
-        if _UNSTORABLE.search(value):
-            raise _Invalid("must not contain NUL or unpaired surrogate characters")
+        if (found := refused.search(value)) is not None:
+            if _UNSTORABLE.match(found.group()):
+                raise _Invalid("must not contain NUL or unpaired surrogate characters")
+            raise _Invalid("must be one line of text, without control characters")
         return value
 
     return check
@@ -222,7 +233,11 @@ def _check_for(model_field: Field) -> Check:
     if model_field.choices:
         return _choice_check([value for value, _ in model_field.flatchoices])
     if kind in {"CharField", "TextField"}:
-        return _text_check(max_length=model_field.max_length, blank=model_field.blank)
+        return _text_check(
+            max_length=model_field.max_length or TEXT_MAX_LENGTH,
+            blank=model_field.blank,
+            one_line=kind == "CharField",
+        )
     if kind in _INTEGER_TYPES:
         return _integer_check(model_field)
     checks = {
@@ -277,7 +292,9 @@ def _schema(log: str) -> _Schema:
                 "virtual_number": _wire_field(account("virtual_number")),
                 # A group name; "" or null clears the account's group.
                 "group": _WireField(
-                    "group", _text_check(max_length=group_name.max_length, blank=True), False
+                    "group",
+                    _text_check(max_length=group_name.max_length, blank=True, one_line=True),
+                    False,
                 ),
             }
         )

@@ -330,7 +330,10 @@ class ForwardResult:
 
     def __str__(self) -> str:
         if not self.configured:
-            return "forward_siem: no collector configured (SIEM_SYSLOG_URL); events wait"
+            return (
+                f"forward_siem: no collector configured (SIEM_SYSLOG_URL); "
+                f"{self.waiting} events wait"
+            )
         line = (
             f"forward_siem: {self.sent} events sent, {self.failed} failed, {self.waiting} waiting"
         )
@@ -353,20 +356,21 @@ def _waiting() -> int:
 
 
 def _forward_batch(
-    collector: syslog.Collector, size: int, now: datetime, hostname: str
+    collector: syslog.Collector, size: int, now: datetime, hostname: str, *, retry_now: bool
 ) -> tuple[int, int, str]:
     """Claim up to `size` due events, send them, record the outcome: (sent, failed, error).
 
-    The claimed rows stay locked until the outcome is committed. On PostgreSQL another
-    worker skips them (SKIP LOCKED) and takes the next ones; on SQLite the database lock
-    makes it wait. Either way no event goes out twice.
+    With `retry_now`, every pending event is due, whatever its back-off. The claimed rows
+    stay locked until the outcome is committed. On PostgreSQL another worker skips them
+    (SKIP LOCKED) and takes the next ones; on SQLite the database lock makes it wait.
+    Either way no event goes out twice.
     """
+    pending = models.SiemOutbox.objects.filter(state=models.OutboxState.PENDING)
+    if not retry_now:
+        pending = pending.filter(next_attempt_at__lte=now)
     with transaction.atomic():
         due = list(
-            models.SiemOutbox.objects.filter(
-                state=models.OutboxState.PENDING, next_attempt_at__lte=now
-            )
-            .select_related("security_event")
+            pending.select_related("security_event")
             .order_by("next_attempt_at", "id")
             .select_for_update(skip_locked=True, of=("self",))[:size]
         )
@@ -398,14 +402,16 @@ def forward_siem(
     limit: int = FORWARD_LIMIT,
     batch_size: int = FORWARD_BATCH,
     now: datetime | None = None,
+    retry_now: bool = False,
 ) -> ForwardResult:
     """Send due Security events from the outbox to the collector, up to `limit` of them.
 
     Batches go out until none is due, or the collector fails: the failed events wait
-    with a growing delay (retry_delay) and are sent by a later run.
+    with a growing delay (retry_delay) and are sent by a later run. `retry_now` sends the
+    events still waiting out that delay as well (`manage.py forward_siem` does).
     """
     if not settings.SIEM_SYSLOG_URL:
-        result = ForwardResult(configured=False)
+        result = ForwardResult(configured=False, waiting=_waiting())
         _log(result, changed=False)
         return result
     collector = syslog.Collector.from_url(settings.SIEM_SYSLOG_URL)
@@ -413,7 +419,9 @@ def forward_siem(
     result = ForwardResult()
     while result.sent < limit:
         size = min(batch_size, limit - result.sent)
-        sent, failed, error = _forward_batch(collector, size, now or timezone.now(), hostname)
+        sent, failed, error = _forward_batch(
+            collector, size, now or timezone.now(), hostname, retry_now=retry_now
+        )
         result.sent += sent
         if failed:
             result.failed, result.error = failed, error

@@ -2,9 +2,12 @@
 
 The mapping below is the one table of security-relevant events; docs/siem.md mirrors it.
 CEF escaping follows the ArcSight CEF specification: in the header `\\` and `|` are
-escaped; in extension values `\\`, `=`, newline and carriage return.
+escaped; in extension values `\\`, `=`, newline and carriage return. Whatever an event's
+details hold, event_cef_line() gives one well-formed line: a received CEF line is parsed
+and written again with these escapes.
 """
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -70,7 +73,11 @@ SIGNATURES: dict[tuple[str, str, str], Signature] = {
 
 
 def _escape_header(value: object) -> str:
-    return str(value).replace("\\", "\\\\").replace("|", "\\|")
+    # A header field cannot hold a line break, escaped or not: one in an event's signature
+    # id or name becomes a space, so that the line stays one line.
+    return (
+        str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    )
 
 
 def _escape_extension(value: object) -> str:
@@ -120,10 +127,77 @@ def _cef_extension(timestamp: datetime, extensions: dict[str, object] | None) ->
     return " ".join(f"{key}={_escape_extension(value)}" for key, value in fields.items())
 
 
+# A received line: "CEF:0|" and six header fields, each ended by an unescaped pipe and
+# holding no line break. A backslash goes with the character after it: \\ and \| are
+# escapes, any other pair stands for itself.
+_RECEIVED_HEADER = re.compile(r"CEF:0\|" + r"([^\\|\r\n]*(?:\\[^\r\n][^\\|\r\n]*)*)\|" * 6)
+# The extension: key=value pairs, each key alphanumeric, each value running up to the next
+# " key=" (a space, a key, an unescaped '='). No escape takes a space with it, so every
+# " key=" starts a pair. A backslash escapes only what CEF escapes in a value (\\ \= \n
+# \r); before anything else it stands for itself.
+_FIRST_KEY = re.compile(r"[A-Za-z0-9]+=")
+_PAIR_SEPARATOR = re.compile(r" (?=[A-Za-z0-9]+=)")
+_HEADER_ESCAPE = re.compile(r"\\([\\|])")
+_EXTENSION_ESCAPE = re.compile(r"\\([\\=nr])")
+_EXTENSION_UNESCAPED = {"\\": "\\", "=": "=", "n": "\n", "r": "\r"}
+# The most of each header field a received line may carry, as ArcSight stores them
+# (deviceVendor, deviceProduct, deviceVersion, deviceEventClassId, name): a longer field
+# would be cut with the datagram. The severity is one of 0–10, as the console's own.
+_RECEIVED_HEADER_LENGTHS = (63, 63, 31, 1023, 512)
+_SEVERITY = re.compile(r"10|[0-9]")
+
+
+@dataclass(frozen=True)
+class ReceivedCef:
+    """A CEF line as received, unescaped: what it says, whatever escapes it was written with."""
+
+    header: tuple[str, ...]  # vendor, product, version, signature id, name, severity
+    extension: tuple[tuple[str, str], ...]  # (key, value) pairs, in order, repeats kept
+
+    def line(self) -> str:
+        """The line again, with the escapes of the CEF specification and nothing else."""
+        header = "|".join(["CEF:0", *(_escape_header(field) for field in self.header), ""])
+        return header + " ".join(f"{key}={_escape_extension(v)}" for key, v in self.extension)
+
+
+def parse_cef(text: str) -> ReceivedCef | None:
+    """The CEF:0 line `text` holds, or None when it is not one.
+
+    A backslash before anything but the characters CEF escapes stands for itself, and a
+    line break or '=' left unescaped in a value is part of it: the line is read as a CEF
+    parser splits it, and written again it says the same with nothing lost.
+    """
+    header = _RECEIVED_HEADER.match(text)
+    if header is None:
+        return None
+    fields = tuple(
+        _HEADER_ESCAPE.sub(r"\1", field) if "\\" in field else field for field in header.groups()
+    )
+    if not _SEVERITY.fullmatch(fields[5]) or any(
+        len(field) > limit
+        for field, limit in zip(fields[:5], _RECEIVED_HEADER_LENGTHS, strict=True)
+    ):
+        return None
+    extension, pairs = text[header.end() :], []
+    if extension and not _FIRST_KEY.match(extension):
+        return None
+    for pair in _PAIR_SEPARATOR.split(extension) if extension else ():
+        key, _, value = pair.partition("=")
+        if "\\" in value:
+            value = _EXTENSION_ESCAPE.sub(lambda m: _EXTENSION_UNESCAPED[m[1]], value)
+        pairs.append((key, value))
+    return ReceivedCef(fields, tuple(pairs))
+
+
 def event_cef_line(event: models.SecurityEvent) -> str:
-    """The CEF line of a Security event: the one it arrived or was rewritten with."""
-    if event.details.startswith("CEF:"):
-        return event.details
+    """The CEF line of a Security event, always one well-formed line.
+
+    Its details when they are a CEF line (received from the appliance, or rewritten here),
+    written again with canonical escapes; otherwise a line of the event's own fields,
+    with the details in `msg`.
+    """
+    if received := parse_cef(event.details):
+        return received.line()
     return cef_line(
         signature_id=event.signature_id,
         name=event.name,

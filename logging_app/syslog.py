@@ -101,8 +101,11 @@ def octet_counted(message: bytes) -> bytes:
 def _fit_datagram(message: bytes) -> bytes:
     if len(message) <= UDP_MAX_BYTES:
         return message
-    # Cut on a character boundary, so that the datagram stays valid UTF-8.
-    return message[:UDP_MAX_BYTES].decode("utf-8", "ignore").encode()
+    # Cut on a character boundary, so that the datagram stays valid UTF-8, and not between
+    # a backslash and the character it escapes, so that the CEF line stays well-formed.
+    cut = message[:UDP_MAX_BYTES].decode("utf-8", "ignore").encode()
+    backslashes = len(cut) - len(cut.rstrip(b"\\"))
+    return cut[:-1] if backslashes % 2 else cut
 
 
 def _udp_socket(collector: Collector, timeout: float) -> socket.socket:

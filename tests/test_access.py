@@ -1,12 +1,15 @@
 """Who gets in, and the record of it: the console's own Web Sessions events, lockout,
 idle timeout, password expiry, headers, and what the support role may do."""
 
+import threading
 import time
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -16,11 +19,13 @@ from logging_app.models import (
     ActivationMessage,
     ConsoleUserProfile,
     SecurityEvent,
+    SiemOutbox,
     WebSessionEvent,
 )
 from logging_app.registry import LOGS
 from logging_app.roles import SUPPORT
 from tests.factories import make_account, make_activation_message, make_log_record
+from tests.page import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +195,162 @@ def test_it_locks_out_and_clears(client, operator, settings):
         attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(minutes=1)
     )
     assert _sign_in(client, "operator", PASSWORD)["Location"] == "/"
+
+
+def _lock_out(client: Client, username: str = "operator", **extra) -> None:
+    for _ in range(django_settings.AXES_FAILURE_LIMIT):
+        _sign_in(client, username, "wrong-password", **extra)
+
+
+def _lockout_events() -> list[str]:
+    return list(
+        SecurityEvent.objects.filter(signature_id="CON-520")
+        .order_by("timestamp", "id")
+        .values_list("details", flat=True)
+    )
+
+
+def _lockouts_recorded_a_cool_off_ago() -> None:
+    past = timezone.now() - django_settings.AXES_COOLOFF_TIME - timedelta(minutes=1)
+    SecurityEvent.objects.filter(signature_id="CON-520").update(timestamp=past)
+
+
+def test_it_records_a_lockout_once_however_often_the_client_retries(client, operator):
+    _lock_out(client)
+    security_before = SecurityEvent.objects.count()
+    outbox_before = SiemOutbox.objects.count()
+    web_sessions_before = WebSessionEvent.objects.count()
+
+    refused = [_sign_in(client, "operator", "wrong-password") for _ in range(30)]
+
+    assert {response.status_code for response in refused} == {429}
+    events = SecurityEvent.objects.filter(signature_id="CON-520")
+    assert events.count() == 1
+    assert SiemOutbox.objects.filter(security_event__in=events).count() == 1
+    # The refusals add nothing to the Security log or the SIEM outbox.
+    assert SecurityEvent.objects.count() == security_before
+    assert SiemOutbox.objects.count() == outbox_before
+    assert WebSessionEvent.objects.count() == web_sessions_before
+    details = events.get().details
+    assert "suser=operator act=login_locked_out src=127.0.0.1 " in details
+    assert "cn1Label=failedSignIns cn1=5 " in details
+
+
+def test_it_records_the_lockout_of_a_client_however_many_connections_it_uses(operator):
+    # Every request on a fresh client (no cookie), as if served by another web process.
+    _lock_out(Client())
+
+    for _ in range(10):
+        assert _sign_in(Client(), "operator", "wrong-password").status_code == 429
+
+    assert len(_lockout_events()) == 1
+
+
+def test_it_records_each_locked_out_address_and_username(operator):
+    _lock_out(Client(), REMOTE_ADDR="198.51.100.1")
+    _lock_out(Client(), REMOTE_ADDR="198.51.100.10")
+    _lock_out(Client(), username="ghost", REMOTE_ADDR="198.51.100.1")
+    for address in ("198.51.100.1", "198.51.100.10"):
+        _sign_in(Client(), "operator", "wrong-password", REMOTE_ADDR=address)
+
+    events = _lockout_events()
+
+    assert len(events) == 3
+    assert [" src=198.51.100.1 " in text for text in events] == [True, False, True]
+    assert "suser=ghost " in events[2]
+
+
+def test_it_shows_administrators_how_many_sign_ins_the_lockout_refused(
+    client, operator, admin_client
+):
+    _lock_out(client)
+    for _ in range(30):
+        _sign_in(client, "operator", PASSWORD)
+
+    page = parse(admin_client.get("/admin/axes/accessattempt/"))
+
+    [cell] = page.find_all("td", cls="field-failures_since_start")
+    assert cell.text == "35"
+
+
+def test_it_does_not_record_a_refused_sign_in_as_a_wrong_password(client, operator):
+    _lock_out(client)
+
+    assert _sign_in(client, "operator", PASSWORD).status_code == 429
+
+    assert _events().count(("FAIL_BAD_CREDENTIALS", "operator")) == 5
+
+
+def test_it_records_a_new_lockout_after_the_cool_off(client, operator, settings):
+    _lock_out(client)
+    past = timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(minutes=1)
+    AccessAttempt.objects.update(attempt_time=past)
+    _lockouts_recorded_a_cool_off_ago()
+
+    _lock_out(client)
+    refused = _sign_in(client, "operator", "wrong-password")
+
+    assert refused.status_code == 429
+    events = _lockout_events()
+    assert len(events) == 2
+    assert all("cn1=5 " in text for text in events)
+
+
+def test_it_records_a_new_lockout_within_the_cool_off_of_a_cleared_one(client, operator):
+    _lock_out(client)
+    AccessAttempt.objects.all().delete()  # what an administrator's `axes_reset` does
+
+    _lock_out(client)
+
+    assert len(_lockout_events()) == 2
+
+
+def test_it_records_a_lasting_lockout_again_each_cool_off(client, operator):
+    _lock_out(client)
+    for _ in range(10):
+        _sign_in(client, "operator", "wrong-password")
+    # The client kept trying, so it is still locked out; its lockout was recorded a
+    # cool-off ago.
+    _lockouts_recorded_a_cool_off_ago()
+
+    for _ in range(10):
+        assert _sign_in(client, "operator", "wrong-password").status_code == 429
+
+    events = _lockout_events()
+    assert len(events) == 2
+    assert "cn1=16 " in events[1]
+    assert "operator still locked out from 127.0.0.1: 16 failed sign-ins" in events[1]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent writers; SQLite's in-memory test database has one",
+)
+@pytest.mark.django_db(transaction=True)
+def test_it_records_a_lasting_lockout_once_when_refusals_arrive_together():
+    User.objects.create_user("operator", password=PASSWORD)
+    _lock_out(Client())
+    _lockouts_recorded_a_cool_off_ago()
+    # As many web processes, each refusing the same client at the same moment.
+    start = threading.Barrier(8)
+    answers = []
+
+    def refuse() -> None:
+        client = Client()
+        start.wait()
+        try:
+            answers.append(_sign_in(client, "operator", "wrong-password").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refuse) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert answers == [429] * 8
+    assert len(_lockout_events()) == 2
 
 
 # --- Every URL needs the right person ------------------------------------------------------

@@ -418,6 +418,7 @@ NOT_A_DATETIME = "must be an ISO 8601 date-time with offset"
 UNSTORABLE = "must not contain NUL or unpaired surrogate characters"
 NOT_AN_IP = "must be an IPv4 or IPv6 address (without a %zone)"
 OUT_OF_RANGE = "must be from 1970-01-01 to 2099-12-31 (UTC)"
+ONE_LINE = "must be one line of text, without control characters"
 
 
 @pytest.mark.parametrize(
@@ -448,6 +449,10 @@ OUT_OF_RANGE = "must be from 1970-01-01 to 2099-12-31 (UTC)"
         ("security", _security(severity=11), {"severity": ["must be a whole number from 0 to 10"]}),
         ("security", _security(severity=-1), {"severity": ["must be a whole number from 0 to 10"]}),
         ("security", _security(account_name="alice"), {"account_name": ["unknown field"]}),
+        ("security", _security(name="sign-in\nCEF:0|forged"), {"name": [ONE_LINE]}),
+        ("security", _security(signature_id="X-1\r"), {"signature_id": [ONE_LINE]}),
+        ("security", _security(details="x" * 65_537), {"details": ["must be at most 65536 characters"]}),  # noqa: E501
+        ("cdr", _cdr(caller="Olga\tB."), {"caller": [ONE_LINE]}),
         ("sip-sessions", _sip(reconciled=True), {"reconciled": ["unknown field"]}),
         ("web-sessions", _web_session(ip_address="300.1.1.1"), {"ip_address": [NOT_AN_IP]}),
         ("web-sessions", _web_session(ip_address="fe80::1%eth0"), {"ip_address": [NOT_AN_IP]}),

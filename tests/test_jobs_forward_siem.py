@@ -1,22 +1,29 @@
-"""SIEM forwarding: the outbox, real UDP and TCP collectors, a collector down, two workers.
+"""SIEM forwarding: the outbox, real UDP and TCP collectors, a collector down, two workers,
+hostile events, and the command's exit status.
 
 The collectors listen on 127.0.0.1, on a port the system picks, and a thread reads them.
 """
 
+import io
 import queue
 import re
 import socket
 import threading
 import uuid
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
+from django.core.management import CommandError, ManagementUtility, call_command
+from django.db import connection, connections
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from logging_app import jobs, models, siem, syslog
 from logging_app.ingest import ingest_records
+from tests.test_siem import FORGED, any_text, received_lines, strict_cef
 
 POLL = 0.05  # how often the collector threads look whether they should stop
 SYSLOG_LINE = re.compile(rb"<(\d+)>1 (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) (.*)", re.DOTALL)
@@ -376,7 +383,7 @@ def test_it_keeps_events_waiting_when_no_collector_is_configured(settings):
     result = jobs.forward_siem()
 
     assert (result.configured, result.sent) == (False, 0)
-    assert str(result) == "forward_siem: no collector configured (SIEM_SYSLOG_URL); events wait"
+    assert str(result) == "forward_siem: no collector configured (SIEM_SYSLOG_URL); 2 events wait"
     assert {(row.state, row.attempts) for row in _outbox()} == {("pending", 0)}
 
 
@@ -429,3 +436,267 @@ def test_two_workers_never_send_the_same_event(tcp_collector, monkeypatch):
     assert tcp_collector.nothing_more(0)
     assert sorted(_cef_of(m) for m in messages) == sorted(siem.event_cef_line(e) for e in events)
     assert {row.state for row in _outbox()} == {models.OutboxState.SENT}
+
+
+# --- Hostile events -----------------------------------------------------------------------
+
+# An RFC 5424 message read strictly: each header field printable US-ASCII without a space,
+# no longer than the RFC allows, and the MSG after it.
+STRICT_SYSLOG = re.compile(
+    rb"<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) ([!-~]{1,255}) ([!-~]{1,48}) "
+    rb"([!-~]{1,128}) ([!-~]{1,32}) (-) (.*)",
+    re.DOTALL,
+)
+LONG = "Lörem ipsum | dolor = sit\\amet\n" * 150  # about 5 KB once escaped: one datagram
+HOSTILE_NAME = "Hostile event"
+AB = ["A", "B", "1", "X", "n", "5"]
+# Details → what the collector must read: the header and pairs of the CEF line received,
+# or None for details that are no CEF line and must arrive whole in `msg`.
+HOSTILE: dict[str, tuple[list[str], list[tuple[str, str]]] | None] = {
+    FORGED: (AB, [("msg", "hi\nCEF:0|Injected|Fake|1|X|forged|10|src=6.6.6.6")]),
+    "CEF:0|A|B|1|X|n|5|msg=a=b=c": (AB, [("msg", "a=b=c")]),
+    "CEF:0|A|B|1|X|n|5|msg=one\r\ntwo\rthree suser=x": (
+        AB,
+        [("msg", "one\r\ntwo\rthree"), ("suser", "x")],
+    ),
+    "CEF:0|Ven\\|dor|Pro\\\\duct|1|X|pipe \\| back\\\\slash|5|": (
+        ["Ven|dor", "Pro\\duct", "1", "X", "pipe | back\\slash", "5"],
+        [],
+    ),
+    "CEF:0|A|B|1|X|n|5|filePath=C:\\dir\\ cs1=\\n\\r\\=\\\\": (
+        AB,
+        [("filePath", "C:\\dir\\"), ("cs1", "\n\r=\\")],
+    ),
+    "CEF:0|Sécurité|Téléphone 🔐|1|X|ünïcödé|5|msg=日本語 🔐": (
+        ["Sécurité", "Téléphone 🔐", "1", "X", "ünïcödé", "5"],
+        [("msg", "日本語 🔐")],
+    ),
+    "CEF:0|A|B|1|X|n|5|msg=" + LONG: (AB, [("msg", LONG)]),
+    "CEF:0|A|B|1|X|n|5": None,
+    "CEF:0|A|B|1\n|X|n|5|msg=x": None,
+    "CEF:0|A|B|1|X|n|5|\nCEF:0|Injected|Fake|1|X|forged|10|src=6.6.6.6": None,
+    "CEF:0|A|B|1|X|n|High|msg=x": None,
+    "CEF:0|A|B|1|X|n|5| msg=x": None,
+    "x\rCEF:0|Injected|Fake|1|X|forged|10|": None,
+    "\\|=\r\n\\": None,
+    LONG: None,
+}
+
+
+def _ingest_hostile(details: list[str]) -> None:
+    """Security events as a client may send them; each one's MSGID is APP-<its index>."""
+    result = ingest_records(
+        log="security",
+        records=[
+            {
+                "event_id": str(uuid.uuid4()),
+                "timestamp": "2026-11-24T09:00:00Z",
+                "severity": 6,
+                "signature_id": f"APP-{index}",
+                "name": HOSTILE_NAME,
+                "source_log": "appliance",
+                "account": "mallory",
+                "details": text,
+            }
+            for index, text in enumerate(details)
+        ],
+    )
+    assert (result.accepted, result.rejected) == (len(details), [])
+
+
+def _read(message: bytes) -> tuple[int, list[str], list[tuple[str, str]]]:
+    """A message's event index (from its MSGID) and its one CEF line, read strictly."""
+    match = STRICT_SYSLOG.fullmatch(message)
+    assert match, message
+    header, pairs = strict_cef(match[8].decode())
+    return int(match[6].removeprefix(b"APP-")), header, pairs
+
+
+def _assert_carried(
+    message: bytes,
+    details: list[str],
+    expected: list[tuple[list[str], list[tuple[str, str]]] | None],
+    settings,
+) -> None:
+    index, header, pairs = _read(message)
+    if expected[index] is None:
+        device = [
+            settings.SIEM_DEVICE_VENDOR,
+            settings.SIEM_DEVICE_PRODUCT,
+            settings.SIEM_DEVICE_VERSION,
+        ]
+        assert header[1:] == [*device, f"APP-{index}", HOSTILE_NAME, "6"]
+        assert dict(pairs)["msg"] == details[index]
+        assert dict(pairs)["suser"] == "mallory"
+    else:
+        assert (header[1:], pairs) == expected[index]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "forward",
+    [jobs.forward_siem, partial(call_command, "forward_siem", stdout=io.StringIO())],
+    ids=["job", "command"],
+)
+def test_it_sends_each_hostile_event_as_one_well_formed_cef_line(udp_collector, settings, forward):
+    details = list(HOSTILE)
+    _ingest_hostile(details)
+
+    forward()
+
+    messages = udp_collector.take(len(details))
+    assert udp_collector.nothing_more()
+    assert sorted(_read(message)[0] for message in messages) == list(range(len(details)))
+    for message in messages:
+        _assert_carried(message, details, list(HOSTILE.values()), settings)
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sent=st.lists(
+        st.one_of(
+            any_text.filter(lambda text: text and not text.startswith("CEF:0|")).map(
+                lambda text: (text, None)
+            ),
+            received_lines().map(lambda line: (line[0], (line[1], line[2]))),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_it_sends_whatever_arrives_as_one_well_formed_cef_line(udp_collector, settings, sent):
+    details = [text for text, _ in sent]
+    _ingest_hostile(details)
+
+    jobs.forward_siem()
+
+    messages = udp_collector.take(len(sent))
+    assert udp_collector.nothing_more(0.02)
+    for message in messages:
+        _assert_carried(message, details, [expected for _, expected in sent], settings)
+
+
+@pytest.mark.django_db
+def test_it_carries_very_long_text_whole_over_tcp(tcp_collector, settings):
+    long = LONG * 13  # about 60,000 characters (ingest's most), many of them two bytes
+    details = ["CEF:0|A|B|1|X|n|5|msg=" + long + " suser=x", long]
+    _ingest_hostile(details)
+
+    jobs.forward_siem()
+
+    assert tcp_collector.wait_closed(1)
+    messages = tcp_collector.take(2)
+    assert tcp_collector.garbage == b""  # every octet count was right
+    expected = [(AB, [("msg", long), ("suser", "x")]), None]
+    for message in messages:
+        _assert_carried(message, details, expected, settings)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offset", ["", "a"], ids=["no-offset", "one-character-offset"])
+def test_it_cuts_a_line_too_long_for_a_datagram_where_it_stays_well_formed(udp_collector, offset):
+    # Escaped, every backslash is two: a cut at an odd place would leave half an escape.
+    value = offset + "\\" * syslog.UDP_MAX_BYTES
+    _ingest_hostile(["CEF:0|A|B|1|X|n|5|msg=" + value])
+
+    jobs.forward_siem()
+
+    [message] = udp_collector.take(1)
+    assert len(message) in (syslog.UDP_MAX_BYTES - 1, syslog.UDP_MAX_BYTES)
+    _, header, [(key, received)] = _read(message)
+    assert (header[1:], key) == (AB, "msg")
+    assert value.startswith(received)
+
+
+@pytest.mark.django_db
+def test_it_keeps_spaces_and_control_characters_out_of_the_syslog_header(udp_collector, settings):
+    settings.SIEM_SYSLOG_HOSTNAME = "evil host\n<13>1 forged"
+    ingest_records(
+        log="security",
+        records=[
+            {
+                "event_id": str(uuid.uuid4()),
+                "timestamp": "2026-11-24T09:00:00Z",
+                "severity": 6,
+                "signature_id": "APP 7 00 é",
+                "name": "Name | with \\ pipes",
+                "source_log": "appliance",
+                "details": "text",
+            }
+        ],
+    )
+
+    jobs.forward_siem()
+
+    [message] = udp_collector.take(1)
+    match = STRICT_SYSLOG.fullmatch(message)
+    assert match.group(3, 4, 5, 6) == (b"evilhost<13>1forged", b"logging-console", b"-", b"APP700")
+    header, _ = strict_cef(match[8].decode())
+    assert header[4:6] == ["APP 7 00 é", "Name | with \\ pipes"]
+
+
+# --- The command's exit status ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_command_fails_saying_how_many_events_wait_when_the_collector_is_down(settings):
+    _direct_events(3)
+    with TcpCollector(listening=False) as collector:
+        settings.SIEM_SYSLOG_URL = collector.url
+        out = io.StringIO()
+
+        with pytest.raises(CommandError, match=r"^3 events wait in the outbox: the collector "):
+            call_command("forward_siem", stdout=out)
+
+        assert out.getvalue().startswith("forward_siem: 0 events sent, 3 failed, 3 waiting (")
+        # Run again at once, it tries again rather than wait out the worker's back-off.
+        with pytest.raises(CommandError, match="refused"):
+            call_command("forward_siem", stdout=io.StringIO())
+    assert {(row.state, row.attempts) for row in _outbox()} == {("pending", 2)}
+
+
+@pytest.mark.django_db
+def test_the_command_exits_non_zero_when_the_collector_is_down(settings, monkeypatch, capsys):
+    # The real exit status, through manage.py's own entry point. It closes the database
+    # connections when done, which would end the test's transaction.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    _direct_events(2)
+    with TcpCollector(listening=False) as collector:
+        settings.SIEM_SYSLOG_URL = collector.url
+
+        with pytest.raises(SystemExit) as exited:
+            ManagementUtility(["manage.py", "forward_siem"]).execute()
+
+    assert exited.value.code == 1
+    assert "CommandError: 2 events wait in the outbox" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_the_command_exits_0_when_every_event_is_sent(udp_collector, monkeypatch, capsys):
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    _direct_events(2)
+
+    ManagementUtility(["manage.py", "forward_siem"]).execute()
+
+    assert capsys.readouterr().out == "forward_siem: 2 events sent, 0 failed, 0 waiting\n"
+    assert len(udp_collector.take(2)) == 2
+    assert {row.state for row in _outbox()} == {models.OutboxState.SENT}
+
+
+@pytest.mark.django_db
+def test_the_command_fails_when_events_wait_and_no_collector_is_configured(settings):
+    settings.SIEM_SYSLOG_URL = ""
+    out = io.StringIO()
+    call_command("forward_siem", stdout=out)  # nothing waits: nothing to say
+    _direct_events(2)
+
+    with pytest.raises(CommandError, match=r"^2 events wait in the outbox: no collector"):
+        call_command("forward_siem", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "forward_siem: no collector configured (SIEM_SYSLOG_URL); 0 events wait",
+        "forward_siem: no collector configured (SIEM_SYSLOG_URL); 2 events wait",
+    ]

@@ -31,3 +31,17 @@ def test_it_answers_503_when_the_database_is_unreachable(client):
 @pytest.mark.django_db
 def test_it_answers_only_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_it_answers_a_plain_http_probe_when_https_is_enforced(client, settings):
+    # A load balancer's probe comes over plain HTTP and needs the status, not a redirect.
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "up"}
+    redirected = client.get("/login/")
+    assert redirected.status_code == 301
+    assert redirected["Location"] == "https://testserver/login/"
