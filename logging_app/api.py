@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from . import ingest
 from .tokens import ingest_token_authenticate
@@ -56,8 +55,11 @@ def _read_body(request: HttpRequest, limit: int) -> bytes | None:
 
 @csrf_exempt  # A bearer token, not a cookie, authenticates these requests.
 @login_not_required
-@require_POST
 def ingest_view(request: HttpRequest, log: str) -> JsonResponse:
+    if request.method != "POST":
+        response = _error(405, f"Send records with POST, not {request.method}.")
+        response["Allow"] = "POST"
+        return response
     if log not in ingest.INGEST_LOGS:
         return _error(404, f"Unknown log {log!r}.", logs=sorted(ingest.INGEST_LOGS))
     if _TOKEN_PARAMETERS & {name.lower() for name in request.GET}:

@@ -151,6 +151,8 @@ def test_it_accepts_only_post(client, token):
     response = client.get(URL.format(log="cdr"), headers={"Authorization": f"Bearer {token}"})
 
     assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json() == {"error": "Send records with POST, not GET."}
 
 
 def test_it_needs_no_csrf_token(token):
