@@ -287,20 +287,18 @@ SIEM_SYSLOG_HOSTNAME = os.environ.get("SIEM_SYSLOG_HOSTNAME", "")
 # Seconds to wait for the collector to accept a connection or data.
 SIEM_SYSLOG_TIMEOUT = _env_int("SIEM_SYSLOG_TIMEOUT", 5, minimum=1)
 
-# Days each log keeps its rows (by the log's time field); 0 or unset: forever. The CDR
-# policy purges direct-call CDRs on its own terms besides.
+# Logs kept besides the console's own eight: modules holding a SPEC (logging_app/logs/spec.py),
+# added to the menu after them.
+CONSOLE_EXTRA_LOGS = _env_list("CONSOLE_EXTRA_LOGS")
+
+# Days each log keeps its rows (by the log's time field): RETENTION_DAYS_<LOG>, the log's
+# slug in capitals with "_" for "-" (RETENTION_DAYS_WEB_SESSIONS); 0 or unset: forever. The
+# CDR policy purges direct-call CDRs on its own terms besides. A name that matches no log
+# is refused at start-up (logging_app/checks.py).
 RETENTION_DAYS = {
-    log: _env_int(f"RETENTION_DAYS_{log.upper().replace('-', '_')}", 0)
-    for log in (
-        "security",
-        "system",
-        "web-sessions",
-        "cdr",
-        "sip-sessions",
-        "secure-messages",
-        "install-messages",
-        "activation-messages",
-    )
+    name.removeprefix("RETENTION_DAYS_").lower().replace("_", "-"): _env_int(name, 0)
+    for name in os.environ
+    if name.startswith("RETENTION_DAYS_")
 }
 
 # How far back SIP reconciliation looks for CONNECT/DISCONNECT events still unbound.

@@ -38,7 +38,7 @@ from .models import (
 
 _LAST_SEEN = "console_last_seen"
 _EXPIRED_USER = "console_password_expired_user"
-_LOCKED_OUT = siem.SIGNATURES[("console", "action", "login_locked_out")]
+_LOCKED_OUT = siem.CONSOLE_SIGNATURES["login_locked_out"]
 # Refresh the idle clock at most this often, so that reading pages does not write the
 # session on every request.
 _TOUCH_INTERVAL_SECONDS = 30

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from . import models, services
-from .registry import LOGS
+from .logs import LOGS
 from .tokens import ingest_token_issue, ingest_token_revoke
 
 
@@ -127,11 +127,9 @@ for _spec in LOGS.values():
             f"{_spec.model.__name__}Admin",
             (ReadOnlyLogAdmin,),
             {
-                "list_display": _spec.table._meta.fields,
+                "list_display": tuple(column.name for column in _spec.listed_columns),
                 "list_filter": tuple(
-                    name
-                    for name in _spec.filterset._meta.fields
-                    if _spec.model._meta.get_field(name).choices
+                    name for name in _spec.filters if _spec.model._meta.get_field(name).choices
                 ),
                 "date_hierarchy": _spec.time_field,
                 "list_select_related": _spec.link_fields,

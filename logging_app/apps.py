@@ -8,8 +8,13 @@ class LoggingAppConfig(AppConfig):
     def ready(self) -> None:
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
 
+        from . import checks  # noqa: F401  (registers the system checks)
         from .access import record_lockout, start_idle_clock
+        from .roles import roles_sync_after_migrate
 
         user_locked_out.connect(record_lockout, dispatch_uid="console_record_lockout")
         user_logged_in.connect(start_idle_clock, dispatch_uid="console_start_idle_clock")
+        # After every app's migrations, so that each log's model has its permissions.
+        post_migrate.connect(roles_sync_after_migrate, dispatch_uid="console_roles_sync")

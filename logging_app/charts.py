@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from . import models, selectors
-from .registry import LOGS, LogSpec
+from .logs import LOGS, LogSpec
 from .templatetags.console import filter_time
 
 DAYS = 14

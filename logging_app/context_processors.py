@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .registry import LOGS
+from .logs import LOGS
 
 
 def console(request: HttpRequest) -> dict:

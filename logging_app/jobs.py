@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from . import models, siem, syslog
 from .ingest import chunks, rewrite_security_events, row_values
-from .registry import LOGS
+from .logs import LOGS, log_for_model
 from .selectors import Cursor
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ def expire_secure_messages(*, now: datetime | None = None, batch_size: int = 100
     reported EXPIRED, in the same transaction.
     """
     now = now or timezone.now()
-    spec = LOGS["secure-messages"]
+    spec = log_for_model(models.SecureMessage)
     stale = models.SecureMessage.objects.filter(
         status=models.SecureMessageStatus.ENQUEUED, received__lt=now - SECURE_MESSAGE_LIFETIME
     ).order_by("received", "id")
@@ -214,19 +214,12 @@ def expire_secure_messages(*, now: datetime | None = None, batch_size: int = 100
 
 # --- Purging ------------------------------------------------------------------------------
 
-# A policy's period in days; a month is taken as 30 days and a year as 365.
-CDR_PERIOD_DAYS = {
-    models.CdrPeriod.DAY: 1,
-    models.CdrPeriod.WEEK: 7,
-    models.CdrPeriod.MONTH: 30,
-    models.CdrPeriod.YEAR: 365,
-}
 PURGE_BATCH = 5000
 
 
 @dataclass
 class PurgeResult:
-    # Rows deleted by log slug; "cdr" counts the policy's and the retention's purges.
+    # Rows deleted by log slug: a log's own rules' (the CDR policy's) and its retention's.
     deleted: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -271,31 +264,26 @@ def _delete_in_batches(queryset: QuerySet, time_field: str, batch_size: int) -> 
 
 
 def purge_logs(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) -> PurgeResult:
-    """Delete what the CDR policy and the retention settings no longer keep.
+    """Delete what the logs' own rules and the retention settings no longer keep.
 
-    Direct-call CDRs (CALL, TRANSFER) are kept for the policy's duration × period; under
-    No-CDR (duration 0) none is kept. Each log keeps its rows RETENTION_DAYS[log] days
-    (0: forever). Security events rewritten from purged rows keep their own data.
+    A log's rules are its spec's `expired` rows (the CDR policy's direct calls). Each log
+    keeps its rows RETENTION_DAYS_<LOG> days (0: forever). Security events rewritten from
+    purged rows keep their own data.
     """
     now = now or timezone.now()
     result = PurgeResult()
-
-    policy = models.CdrPolicy.current()
-    direct_calls = models.CallDetailRecord.objects.filter(call_type__in=models.DIRECT_CALL_TYPES)
-    if not policy.no_cdr:
-        cutoff = _before(now, policy.duration * CDR_PERIOD_DAYS[policy.period])
-        # A policy reaching back beyond the calendar keeps every call.
-        direct_calls = direct_calls.filter(call_date__lt=cutoff) if cutoff else direct_calls.none()
-    result.deleted["cdr"] = _delete_in_batches(direct_calls, "call_date", batch_size)
-
-    for log, days in settings.RETENTION_DAYS.items():
+    deleted = result.deleted
+    for spec in LOGS.values():
+        if spec.expired is not None:
+            deleted[spec.slug] = _delete_in_batches(spec.expired(now), spec.time_field, batch_size)
+    for spec in LOGS.values():
+        days = settings.RETENTION_DAYS.get(spec.slug, 0)
         cutoff = _before(now, days) if days else None
         if cutoff is None:
             continue
-        spec = LOGS[log]
         expired = spec.model.objects.filter(**{f"{spec.time_field}__lt": cutoff})
-        deleted = _delete_in_batches(expired, spec.time_field, batch_size)
-        result.deleted[log] = result.deleted.get(log, 0) + deleted
+        count = _delete_in_batches(expired, spec.time_field, batch_size)
+        deleted[spec.slug] = deleted.get(spec.slug, 0) + count
     _log(result, changed=result.changed)
     return result
 

@@ -98,15 +98,18 @@ class LogRecord(models.Model):
 
 
 class SourceLog(models.TextChoices):
-    SYSTEM = "system", "System"
-    WEB_SESSIONS = "web-sessions", "Web Sessions"
-    CDR = "cdr", "Call Details Record"
-    SIP_SESSIONS = "sip-sessions", "SIP Sessions"
-    SECURE_MESSAGES = "secure-messages", "Secure Messages"
-    INSTALL_MESSAGES = "install-messages", "Install Messages"
-    ACTIVATION_MESSAGES = "activation-messages", "Activation Messages"
+    """Where a Security event comes from when not from another log."""
+
     CONSOLE = "console", "Console"
     APPLIANCE = "appliance", "Appliance (direct)"
+
+
+def source_log_choices() -> list[tuple[str, str]]:
+    """A Security event's sources: every other registered log, the console, the appliance."""
+    from .logs import LOGS  # the logs' modules import this one
+
+    logs = [(spec.slug, spec.title) for spec in LOGS.values() if spec.model is not SecurityEvent]
+    return [*logs, *SourceLog.choices]
 
 
 class SecurityEvent(LogRecord):
@@ -114,7 +117,7 @@ class SecurityEvent(LogRecord):
     severity = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
     signature_id = models.CharField("signature id", max_length=100)
     name = models.CharField(max_length=512)
-    source_log = CodeField("source log", max_length=32, choices=SourceLog.choices)
+    source_log = CodeField("source log", max_length=32, choices=source_log_choices)
     details = models.TextField(help_text="The event as a CEF line.")
     account_name = models.CharField("account", max_length=150, blank=True)
     account = _account_link("security_events")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from psycopg.errors import QueryCanceled
 
 from . import models
-from .registry import LOGS, LogSpec
+from .logs import LOGS, LogSpec
 
 ACCOUNT_TIMELINE_LENGTH = 50
 
@@ -43,15 +43,23 @@ class TimelineEntry:
     record: Model
 
 
-def _account_conditions(spec: LogSpec, username: str, account: models.Account | None) -> list[Q]:
-    """One condition per field that can name the account (its link, its received name)."""
+def account_branches(spec: LogSpec, *, name: str, account_ids: Sequence[int]) -> list[Q]:
+    """The rows of `spec` that belong to an account: one condition per field that can
+    name it, so that each is found through its own (field, time) index.
+
+    A row belongs to the account its link points at (`account_ids`: the account called
+    `name`, if any), and, where a link matches by username, to the account whose username
+    it received (rows stored before the account was known). The lists' `account` filter
+    and the account page both ask this.
+    """
     conditions = []
     for link in spec.account_links:
-        if account is not None:
-            conditions.append(Q(**{link.link: account}))
+        if account_ids:
+            conditions.append(Q(**{f"{link.link}__in": list(account_ids)}))
         if link.match == "username":
-            conditions.append(Q(**{link.source: username}))
-    return conditions
+            conditions.append(Q(**{link.source: name}))
+    # No account and no field that takes a name: nothing belongs to it.
+    return conditions or [Q(pk__in=[])]
 
 
 def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> list[Model]:
@@ -81,34 +89,17 @@ def account_timeline(
     merge keeps the newest `limit` of them.
     """
     streams = []
+    account_ids = [account.pk] if account is not None else []
     for spec in LOGS.values():
-        conditions = _account_conditions(spec, username, account)
-        if not conditions:
+        if not spec.account_links:
             continue
+        conditions = account_branches(spec, name=username, account_ids=account_ids)
         # A row's own text is shown, not the accounts it links to: nothing to join.
         queryset = log_queryset(spec).select_related(None).filter(reduce(or_, conditions))
         rows = first_rows(queryset, limit, conditions)
         streams.append([TimelineEntry(getattr(row, spec.time_field), spec, row) for row in rows])
     merged = heapq.merge(*streams, key=lambda entry: entry.time, reverse=True)
     return [entry for _, entry in zip(range(limit), merged, strict=False)]
-
-
-def call_legs(record: models.CallDetailRecord) -> QuerySet:
-    """The other rows sharing a call id: the legs of a 3-way, conference or transfer."""
-    return (
-        models.CallDetailRecord.objects.filter(call_id=record.call_id)
-        .exclude(pk=record.pk)
-        .order_by("call_date", "id")
-    )
-
-
-def cdr_policy() -> models.CdrPolicy:
-    """The CDR policy in force: the stored one, else the default, without writing it.
-
-    A page view is a read; `CdrPolicy.current()` would create the row on first use.
-    """
-    stored = models.CdrPolicy.objects.filter(pk=models.CdrPolicy.SINGLETON_ID).first()
-    return stored or models.CdrPolicy()
 
 
 @dataclass(frozen=True)

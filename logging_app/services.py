@@ -58,9 +58,9 @@ def cdr_policy_update(
 def console_event_record(*, action: str, user: str, extensions: dict) -> models.SecurityEvent:
     """Store a Security event about `user`'s `action` in this console.
 
-    `action` names its signature in siem.SIGNATURES, under the "console" log.
+    `action` names its signature in siem.CONSOLE_SIGNATURES.
     """
-    signature = siem.SIGNATURES[("console", "action", action)]
+    signature = siem.CONSOLE_SIGNATURES[action]
     now = timezone.now()
     event_id = uuid.uuid4()
     details = siem.cef_line(

@@ -1,6 +1,8 @@
 """SIEM rewriting: which events of the other logs become Security events, and CEF lines.
 
-The mapping below is the one table of security-relevant events; docs/siem.md mirrors it.
+Each log declares which of its events are security-relevant (its SiemMapping, in
+logs/<log>.py); `signatures()` gathers them with the console's own, and docs/siem.md
+mirrors the table.
 CEF escaping follows the ArcSight CEF specification: in the header `\\` and `|` are
 escaped; in extension values `\\`, `=`, newline and carriage return. Whatever an event's
 details hold, event_cef_line() gives one well-formed line: a received CEF line is parsed
@@ -16,60 +18,30 @@ from datetime import datetime
 from django.conf import settings
 
 from . import models
+from .logs import LOGS
+from .logs.spec import SiemMapping, Signature
 
-
-@dataclass(frozen=True)
-class Signature:
-    signature_id: str
-    name: str
-    severity: int
-
-
-# (source log, field, value) → signature. The field is the one whose value makes the
-# event security-relevant; events not listed here are not rewritten.
-SIGNATURES: dict[tuple[str, str, str], Signature] = {
-    ("web-sessions", "event_type", "SUCCESS_INTERACTIVE"): Signature(
-        "WEB-100", "Web console sign-in (interactive)", 3
-    ),
-    ("web-sessions", "event_type", "SUCCESS"): Signature("WEB-101", "Web console sign-in", 3),
-    ("web-sessions", "event_type", "LOGOUT"): Signature("WEB-110", "Web console sign-out", 2),
-    ("web-sessions", "event_type", "SESSION_TIMEOUT"): Signature(
-        "WEB-111", "Web console session timed out", 2
-    ),
-    ("web-sessions", "event_type", "FAIL_USER_NOT_FOUND"): Signature(
-        "WEB-200", "Web console sign-in failed: unknown user", 6
-    ),
-    ("web-sessions", "event_type", "FAIL_BAD_CREDENTIALS"): Signature(
-        "WEB-201", "Web console sign-in failed: wrong password", 6
-    ),
-    ("web-sessions", "event_type", "FAIL_CREDENTIALS_EXPIRED"): Signature(
-        "WEB-202", "Web console sign-in failed: credentials expired", 5
-    ),
-    ("system", "event_type", "UPDATE"): Signature("SYS-100", "Appliance updated", 4),
-    ("system", "event_type", "REBOOT"): Signature("SYS-101", "Appliance rebooted", 5),
-    ("system", "event_type", "BACKUP"): Signature("SYS-110", "Appliance backup", 3),
-    ("system", "event_type", "RESTORE"): Signature("SYS-111", "Appliance restored", 7),
-    ("secure-messages", "status", "EXPIRED"): Signature(
-        "MSG-300", "Secure message expired undelivered", 3
-    ),
-    ("secure-messages", "status", "INVALID_RECIPIENT"): Signature(
-        "MSG-301", "Secure message refused: invalid recipient", 4
-    ),
-    ("secure-messages", "status", "INVALID_DEVICE"): Signature(
-        "MSG-302", "Secure message refused: invalid device", 4
-    ),
-    ("secure-messages", "status", "INVALID_PAYLOAD"): Signature(
-        "MSG-303", "Secure message refused: invalid payload", 6
-    ),
-    ("cdr", "hangup_cause", "BEARERCAPABILITY_NOTAVAIL"): Signature(
-        "CDR-400", "Call failed: incompatible security models", 7
-    ),
-    ("console", "action", "cdr_policy_changed"): Signature("CON-500", "CDR policy changed", 8),
-    ("console", "action", "log_exported"): Signature("CON-510", "Log exported", 4),
-    ("console", "action", "login_locked_out"): Signature(
+# What the console itself does that is security-relevant (services.console_event_record).
+CONSOLE_SIGNATURES: dict[str, Signature] = {
+    "cdr_policy_changed": Signature("CON-500", "CDR policy changed", 8),
+    "log_exported": Signature("CON-510", "Log exported", 4),
+    "login_locked_out": Signature(
         "CON-520", "Console sign-in locked out after repeated failures", 8
     ),
 }
+
+
+def signatures() -> dict[tuple[str, str, str], Signature]:
+    """(source log, field, value) → signature: the one table of security-relevant events,
+    from the logs' SIEM mappings (logs/<log>.py) and the console's own."""
+    table = {
+        (spec.slug, spec.siem.field, value): signature
+        for spec in LOGS.values()
+        if spec.siem is not None
+        for value, signature in spec.siem.signatures.items()
+    }
+    table.update({("console", "action", action): sig for action, sig in CONSOLE_SIGNATURES.items()})
+    return table
 
 
 def _escape_header(value: object) -> str:
@@ -207,63 +179,40 @@ def event_cef_line(event: models.SecurityEvent) -> str:
     )
 
 
-# What a SIEM collector wants to know of each source record, in CEF's own keys: the
-# extension key and the column it comes from, per source log. cs1 is the column that made
-# the record security-relevant, labelled by cs1Label.
-_EXTENSIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "web-sessions": (("suser", "principal"), ("src", "ip_address"), ("cs1", "event_type")),
-    "system": (("msg", "message"), ("cs1", "event_type")),
-    "secure-messages": (
-        ("suser", "sender"),
-        ("duser", "recipient"),
-        ("externalId", "uuid"),
-        ("cs1", "status"),
-    ),
-    "cdr": (
-        ("suser", "caller_number"),
-        ("duser", "callee_number"),
-        ("externalId", "call_id"),
-        ("cs1", "hangup_cause"),
-    ),
-}
-_CS1_LABELS = {
-    "web-sessions": "eventType",
-    "system": "eventType",
-    "secure-messages": "status",
-    "cdr": "hangupCause",
-}
-_ACCOUNT_COLUMNS = ("principal", "sender", "account_name", "username")
-
-
-def _extensions(source_log: str, row: Mapping[str, object]) -> dict[str, object]:
+def _extensions(mapping: SiemMapping, row: Mapping[str, object]) -> dict[str, object]:
+    """What a SIEM collector wants to know of a source record, in CEF's own keys. cs1 is
+    the column that made the record security-relevant, labelled by cs1Label."""
     extensions: dict[str, object] = {}
-    for key, column in _EXTENSIONS.get(source_log, ()):
+    for key, column in mapping.extensions:
         if key == "cs1":
-            extensions["cs1Label"] = _CS1_LABELS[source_log]
+            extensions["cs1Label"] = mapping.cs1_label
         extensions[key] = row[column]
     return extensions
 
 
-def account_name(row: Mapping[str, object]) -> str:
+def account_name(source_log, row: Mapping[str, object] | None = None) -> str:
     """The account a row's Security event is about: its event's `account_name`."""
-    for column in _ACCOUNT_COLUMNS:
-        if value := row.get(column):
-            return value
-    return ""
+    if row is None:  # TODO(ingest package): callers pass the source log
+        row = source_log
+        fields = [s.siem.account_field for s in LOGS.values() if s.siem and s.siem.account_field]
+        return next((row[f] for f in fields if row.get(f)), "")
+    mapping = _mapping(source_log)
+    if mapping is None or not mapping.account_field:
+        return ""
+    return row.get(mapping.account_field) or ""
 
 
-# Field → value → signature, per source log: one dictionary lookup per field and row.
-_SIGNATURES_BY_LOG: dict[str, dict[str, dict[str, Signature]]] = {}
-for (_log, _field, _value), _signature in SIGNATURES.items():
-    _SIGNATURES_BY_LOG.setdefault(_log, {}).setdefault(_field, {})[_value] = _signature
+def _mapping(source_log: str) -> SiemMapping | None:
+    spec = LOGS.get(source_log)
+    return spec.siem if spec is not None else None
 
 
 def signature_for(source_log: str, row: Mapping[str, object]) -> Signature | None:
     """The signature a row of `source_log` (its column values) is rewritten with, if any."""
-    for field, by_value in _SIGNATURES_BY_LOG.get(source_log, {}).items():
-        if (signature := by_value.get(row.get(field))) is not None:
-            return signature
-    return None
+    mapping = _mapping(source_log)
+    if mapping is None:
+        return None
+    return mapping.signatures.get(row.get(mapping.field))
 
 
 def security_events_for(
@@ -274,6 +223,7 @@ def security_events_for(
     Each row carries its primary key under "id": the event's source record. The events
     come one by one, as ingest streams them into their table.
     """
+    mapping = _mapping(source_log)
     headers: dict[Signature, str] = {}  # a batch's events share a few signatures
     for row in rows:
         signature = signature_for(source_log, row)
@@ -292,6 +242,6 @@ def security_events_for(
             "name": signature.name,
             "source_log": source_log,
             "source_id": row["id"],
-            "account_name": account_name(row),
-            "details": headers[signature] + _cef_extension(timestamp, _extensions(source_log, row)),
+            "account_name": account_name(source_log, row),
+            "details": headers[signature] + _cef_extension(timestamp, _extensions(mapping, row)),
         }

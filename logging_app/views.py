@@ -17,7 +17,6 @@ from django.db import DatabaseError, connection
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
@@ -25,11 +24,20 @@ from django_tables2 import RequestConfig
 from django_tables2.data import TableListData
 from django_tables2.paginators import LazyPaginator
 
-from . import charts, models, selectors, services, siem
+from . import charts, models, selectors, services
+from .listing.columns import (
+    DateTimeColumn,
+    Rendering,
+    TimestampColumn,
+    column_for,
+    value_writer,
+)
+from .listing.filters import filterset_for
+from .listing.tables import table_for
+from .logs import LOGS, LogSpec
+from .logs.spec import BLOCK, CHOICE, TIME, Column
 from .middleware import viewer_time_zone_remember
-from .registry import LOGS, LogSpec
-from .tables import DurationColumn, Rendering
-from .templatetags.console import filter_time, hms, in_zone
+from .templatetags.console import filter_time, in_zone
 
 PAGE_SIZES = (25, 50, 100, 200)
 # The deepest numbered page: its OFFSET, (page - 1) × page size, must fit the databases'
@@ -59,9 +67,9 @@ class ListOptionsForm(forms.Form):
 
     def __init__(self, *args, log: LogSpec, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if log.model is models.SecurityEvent:
-            # Only Security events have CEF lines (DESIGN: `export=cef` on the security list).
-            self.fields["export"].choices = [("csv", "CSV"), ("cef", "CEF")]
+        # CSV for every log, and the log's own formats (the Security log's CEF lines).
+        formats = [(name, name.upper()) for name in log.exports]
+        self.fields["export"].choices = [("csv", "CSV"), *formats]
 
     def _clean_cursor(self, name: str) -> selectors.Cursor | None:
         text = self.cleaned_data[name]
@@ -133,14 +141,8 @@ def _csv_lines(spec: LogSpec, table, queryset) -> tuple[list[str], Iterator[str]
     return [header], rows
 
 
-def _cef_lines(queryset) -> tuple[list[str], Iterator[str]]:
-    return [], (f"{siem.event_cef_line(event)}\n" for event in queryset.iterator(EXPORT_CHUNK))
-
-
-_EXPORT_FORMATS = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "cef": ("text/plain; charset=utf-8", "cef"),
-}
+def _content_type(export_format: str) -> str:
+    return "text/csv; charset=utf-8" if export_format == "csv" else "text/plain; charset=utf-8"
 
 
 def _export(
@@ -171,10 +173,10 @@ def _export(
                 },
             )
 
-    content_type, extension = _EXPORT_FORMATS[export_format]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(audited(), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{spec.slug}-{stamp}.{extension}"'
+    response = StreamingHttpResponse(audited(), content_type=_content_type(export_format))
+    filename = f"{spec.slug}-{stamp}.{export_format}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -201,7 +203,7 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
     spec = _log_spec(log)
     _require_view_permission(request, spec.model)
 
-    filterset = spec.filterset(request.GET or None, queryset=selectors.log_queryset(spec))
+    filterset = filterset_for(spec)(request.GET or None, queryset=selectors.log_queryset(spec))
     options = ListOptionsForm(request.GET, log=spec)
     valid = options.is_valid() & (not filterset.is_bound or filterset.is_valid())
     queryset = filterset.qs if valid else filterset.queryset.none()
@@ -209,9 +211,10 @@ def log_list(request: HttpRequest, log: str) -> HttpResponse:
     export_format = valid and options.cleaned_data["export"]
     if export_format:
         table, _, _ = _ordered_table(request, spec, queryset)
-        if export_format == "cef":
-            return _export(request, spec, "cef", *_cef_lines(table.data.data))
-        return _export(request, spec, "csv", *_csv_lines(spec, table, table.data.data))
+        if export_format == "csv":
+            return _export(request, spec, "csv", *_csv_lines(spec, table, table.data.data))
+        lines = spec.exports[export_format](table.data.data)
+        return _export(request, spec, export_format, [], lines)
 
     try:
         with selectors.time_limited(selectors.PAGE_TIME_LIMIT_SECONDS):
@@ -229,7 +232,7 @@ def _ordered_table(request: HttpRequest, spec: LogSpec, queryset) -> tuple:
     enough to count exactly (up to the count's cap), never over millions. `refused` names
     a column the rows stay unsorted by; `count` is the count this needed, if any.
     """
-    table = spec.table(queryset)
+    table = table_for(spec)(queryset)
     RequestConfig(request, paginate=False).configure(table)  # applies `sort=`
     if not table.order_by or table.order_by[0].bare == spec.time_field:
         return table, None, ""
@@ -237,7 +240,7 @@ def _ordered_table(request: HttpRequest, spec: LogSpec, queryset) -> tuple:
     if count.exact:
         return table, count, ""
     refused = table.columns[table.order_by[0].bare].header
-    return spec.table(queryset), count, refused  # the default order, which its index serves
+    return table_for(spec)(queryset), count, refused  # the default order, its index serves
 
 
 def _render_list(
@@ -254,7 +257,7 @@ def _render_list(
         return valid and options.cleaned_data[name]
 
     table, count, unsortable = None, None, ""
-    if request.GET.get(spec.table._meta.order_by_field):  # `sort=`
+    if request.GET.get(table_for(spec)._meta.order_by_field):  # `sort=`
         table, count, unsortable = _ordered_table(request, spec, queryset)
     per_page = cleaned("per_page") or PAGE_SIZES[1]
     if table is not None and table.order_by:
@@ -275,7 +278,7 @@ def _render_list(
             after=cleaned("after") or None,
             branches=filterset.account_branches if valid else (),
         )
-        table = spec.table(_PageRows(keyset.rows, model=spec.model))
+        table = table_for(spec)(_PageRows(keyset.rows, model=spec.model))
         table.keyset = keyset
         if not keyset.newer and not keyset.older:
             count = selectors.RowCount(len(keyset.rows))  # the page holds every row
@@ -292,7 +295,7 @@ def _render_list(
         "sort_max_rows": f"{selectors.COUNT_CAP:,}",
         "too_slow": too_slow,
         "time_limit": selectors.PAGE_TIME_LIMIT_SECONDS,
-        "cdr_policy": selectors.cdr_policy() if spec.slug == "cdr" else None,
+        "live_notice": spec.live_notice() if spec.live_notice else "",
     }
     return render(request, "logging/list.html", context, status=200 if valid else 400)
 
@@ -300,70 +303,67 @@ def _render_list(
 @dataclass(frozen=True)
 class DetailRow:
     label: str
-    value: object
-    url: str = ""
-    preformatted: bool = False
+    html: str | None  # None: the field is empty
+    block: bool = False  # free text, kept as written
 
 
-def _can_see_tokens(user) -> bool:
+def _can_see_secrets(user) -> bool:
     # Administrators (superusers) see activation tokens; Support sees them masked.
     return user.is_superuser
 
 
-def _masked(token: str) -> str:
-    """Enough of a token to tell it apart (its last 4 characters), not enough to use it."""
-    return f"{'•' * 8}{token[-4:]}" if token else token
+def _declared(spec: LogSpec, field) -> Column:
+    """How a field shows when its log declares no column for it: by its type."""
+    if field.choices:
+        return Column(field.name, CHOICE)
+    if field.get_internal_type() == "DateTimeField":
+        return Column(field.name, TIME)
+    if field.get_internal_type() == "TextField":
+        return Column(field.name, BLOCK)
+    return Column(field.name)
 
 
-def _detail_rows(spec: LogSpec, record: Model, *, show_tokens: bool) -> list[DetailRow]:
-    """Every field of the record in the model's (the manual's) order."""
-    links = {link.source: link for link in spec.account_links}
-    link_fields = {link.link for link in spec.account_links}
-    # Durations read as h:mm:ss wherever the log's table shows them so.
-    durations = {
-        name
-        for name, column in spec.table.base_columns.items()
-        if isinstance(column, DurationColumn)
-    }
-    rendering = Rendering()
+def _detail_rows(spec: LogSpec, record: Model, rendering: Rendering) -> list[DetailRow]:
+    """Every field of the record in the model's (the manual's) order, each written with
+    the column the list writes it with."""
+    listed = table_for(spec).base_columns
     rows = []
     for field in record._meta.concrete_fields:
-        if field.primary_key or field.name in link_fields:
+        if field.primary_key or field.name in spec.link_fields:
             continue
-        value = getattr(record, field.name)
-        url = ""
-        if field.name in links:
-            link = links[field.name]
-            account = getattr(record, link.link)
-            if account is not None:
-                url = rendering.account_url(account.username)
-            elif link.match == "username":
-                url = rendering.account_url(value)
-        elif field.name in durations:
-            value = hms(value)
-        elif field.name == "call_id":
-            url = rendering.list_url("cdr", call_id=value)
-        elif field.choices:
-            value = getattr(record, f"get_{field.name}_display")()
-        elif field.name == "token" and not show_tokens:
-            value = _masked(value)
-        elif isinstance(value, datetime):
-            value = rendering.local_time(value)
-        rows.append(
-            DetailRow(
-                label=field.verbose_name,
-                value=value,
-                url=url,
-                preformatted=field.name == "details",
-            )
+        column = listed.get(field.name) or column_for(
+            spec, spec.column(field.name) or _declared(spec, field)
         )
+        if isinstance(column, TimestampColumn):  # the page's own time links nowhere else
+            column = DateTimeColumn()
+        html = value_writer(column, field.name, spec.model)(record, rendering)
+        rows.append(DetailRow(field.verbose_name, html, getattr(column, "block", False)))
     return rows
 
 
-def _source_url(event: models.SecurityEvent) -> str:
-    if event.source_id is None or event.source_log not in LOGS:
-        return ""
-    return reverse("log_detail", args=[event.source_log, event.source_id])
+@dataclass(frozen=True)
+class PanelRow:
+    time: str
+    url: str
+    log: str
+    summary: str
+
+
+def _panels(spec: LogSpec, record: Model, rendering: Rendering) -> list[tuple[str, list, str]]:
+    """(title, rows, empty) of each panel the log declares, its related records' rows."""
+    panels = []
+    for panel in spec.panels:
+        rows = [
+            PanelRow(
+                rendering.local_time(getattr(related, LOGS[slug].time_field)),
+                rendering.detail_url(slug, related.pk),
+                LOGS[slug].title,
+                str(related),
+            )
+            for slug, related in panel.related(record)
+        ]
+        panels.append((panel.title.format(record=record), rows, panel.empty))
+    return panels
 
 
 @require_safe
@@ -374,16 +374,14 @@ def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
     if record is None:
         raise Http404(f"There is no {spec.title} record {pk}.")
 
+    rendering = Rendering(show_secrets=_can_see_secrets(request.user))
     context = {
         "log": spec,
         "record": record,
-        "rows": _detail_rows(spec, record, show_tokens=_can_see_tokens(request.user)),
+        "rows": _detail_rows(spec, record, rendering),
+        "panels": _panels(spec, record, rendering),
         "time": getattr(record, spec.time_field),
     }
-    if isinstance(record, models.CallDetailRecord):
-        context["legs"] = selectors.call_legs(record)[:50]
-    if isinstance(record, models.SecurityEvent):
-        context["source_url"] = _source_url(record)
     return render(request, "logging/detail.html", context)
 
 

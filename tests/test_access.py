@@ -22,7 +22,7 @@ from logging_app.models import (
     SiemOutbox,
     WebSessionEvent,
 )
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 from logging_app.roles import SUPPORT
 from tests.factories import make_account, make_activation_message, make_log_record
 from tests.page import parse

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from logging_app import models
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 from tests.factories import make_account, make_group, make_log_record
 from tests.page import main_text
 

@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth.models import User
 
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 from tests.factories import make_account, make_log_record
 from tests.page import errors, parse
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django import forms
 
-from logging_app.filters import ChoiceCheckboxes
+from logging_app.listing.filters import ChoiceCheckboxes
 
 CHOICES = [("BUSY", "BUSY"), ("3-WAY", "3-WAY"), ('<b a="1">', "Tom & <Jerry>")]
 

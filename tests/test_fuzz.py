@@ -34,8 +34,10 @@ from hypothesis import strategies as st
 
 from logging_app import models
 from logging_app.ingest import ACCOUNTS, INGEST_LOGS
+from logging_app.listing.filters import filterset_for
+from logging_app.listing.tables import table_for
+from logging_app.logs import LOGS, LogSpec
 from logging_app.middleware import SESSION_KEY
-from logging_app.registry import LOGS, LogSpec
 from logging_app.tokens import ingest_token_create
 from tests.factories import make_account, make_log_record
 
@@ -252,12 +254,12 @@ _EXPORTS = st.one_of(st.sampled_from(("csv", "cef", "CSV", "xlsx", "")), _ODD_TE
 
 
 def _choices(spec: LogSpec, name: str) -> list[str]:
-    filter_ = spec.filterset.base_filters[name]
+    filter_ = filterset_for(spec).base_filters[name]
     return [str(value) for value, _ in filter_.extra.get("choices") or ()]
 
 
 def _columns(spec: LogSpec) -> list[str]:
-    return list(spec.table.base_columns)
+    return list(table_for(spec).base_columns)
 
 
 def _value_for(spec: LogSpec, name: str) -> st.SearchStrategy[str]:
@@ -276,7 +278,7 @@ def _value_for(spec: LogSpec, name: str) -> st.SearchStrategy[str]:
         )
     elif name == "export":
         specific = _EXPORTS
-    elif name in spec.filterset.base_filters and _choices(spec, name):
+    elif name in filterset_for(spec).base_filters and _choices(spec, name):
         specific = st.sampled_from(_choices(spec, name))
     else:  # account, q, the other fields, an unknown parameter
         specific = st.one_of(
@@ -305,7 +307,7 @@ def _value_for(spec: LogSpec, name: str) -> st.SearchStrategy[str]:
 def _list_queries(draw, spec: LogSpec) -> str:
     """A query string: parameters of the list, repeated or unknown, and raw garbage."""
     names = st.one_of(
-        st.sampled_from([*spec.filterset.base_filters, *LIST_OPTIONS]),
+        st.sampled_from([*filterset_for(spec).base_filters, *LIST_OPTIONS]),
         _ODD_TEXT,
     )
     parts = []

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from logging_app import models, selectors
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 from tests.factories import make_account, make_call_detail_record, make_system_event
 from tests.test_views_log_list import MAX_QUERIES_PER_LIST
 

@@ -10,7 +10,7 @@ from django.db.models import Count
 
 from logging_app import models
 from logging_app.demo import demo_records
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 
 pytestmark = pytest.mark.django_db
 

@@ -165,8 +165,8 @@ def test_it_leaves_out_empty_extensions():
 
 
 def test_it_maps_each_signature_to_a_severity_between_0_and_10():
-    assert all(0 <= signature.severity <= 10 for signature in siem.SIGNATURES.values())
-    ids = [signature.signature_id for signature in siem.SIGNATURES.values()]
+    assert all(0 <= signature.severity <= 10 for signature in siem.signatures().values())
+    ids = [signature.signature_id for signature in siem.signatures().values()]
     assert len(ids) == len(set(ids))
 
 

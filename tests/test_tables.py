@@ -9,7 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 
 from logging_app import models
-from logging_app.tables import LogTable, Rendering
+from logging_app.listing.columns import Rendering
+from logging_app.listing.tables import LogTable
 
 # Names as an appliance may send them: everything but "/" can be an account page.
 NAMES = ["alice", "o d&d<x>", "ünï cødé", "a?b#c", "100%", "x:y@z;=+", "~'quoted'"]

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils.text import capfirst
 
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 from tests.factories import (
     make_account,
     make_activation_message,

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from logging_app import models, selectors
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 from tests.factories import make_account, make_call_detail_record, make_log_record
 from tests.page import errors, log_table, main_text, parse
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from logging_app import charts, models
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 from tests.factories import (
     make_call_detail_record,
     make_log_record,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from logging_app import models
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 from tests.browser.steps import PASSWORD, USERNAME, column, open_log, screenshot
 
 pytestmark = pytest.mark.browser

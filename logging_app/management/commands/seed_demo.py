@@ -9,7 +9,7 @@ from django.utils import timezone
 from logging_app import models
 from logging_app.demo import demo_records
 from logging_app.ingest import ingest_records
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 
 
 def _positive(text: str) -> int:

@@ -1,21 +1,24 @@
-"""The filters of the log lists, one FilterSet per log over a shared base.
+"""The filters of the log lists: one FilterSet per log, made from its spec.
 
 Query parameters are the DESIGN contract: `since`, `until`, `account`, `q` and each
-enumerated field by its name, repeatable (`disposition=BUSY&disposition=FAILED`).
+enumerated field by its name, repeatable (`disposition=BUSY&disposition=FAILED`). The
+time field, the account links and the searched fields are the spec's.
 """
 
 from datetime import UTC, datetime
-from functools import reduce
+from functools import cache, reduce
 from html import escape
 from operator import or_
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.db.models import Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils.safestring import SafeString, mark_safe
 
-from . import models
+from .. import models, selectors
+from ..logs.spec import LogSpec
 
 
 class ChoiceCheckboxes(forms.CheckboxSelectMultiple):
@@ -94,17 +97,18 @@ class InstantFilter(django_filters.DateTimeFilter):
     field_class = InstantField
 
 
+class IPAddressFilter(django_filters.CharFilter):
+    # Validated as an address: PostgreSQL's inet column fails on anything else.
+    field_class = forms.GenericIPAddressField
+
+
 class LogFilterSet(django_filters.FilterSet):
     """Date range, account and free text for every log; choices become multi-value filters.
 
-    Subclasses name their time field, the fields holding an account name as received,
-    the links to Account, and the fields free text searches.
+    `spec` is the log's: its time field, account links and searched fields.
     """
 
-    time_field: str = ""
-    account_name_fields: tuple[str, ...] = ()
-    account_link_fields: tuple[str, ...] = ()
-    search_fields: tuple[str, ...] = ()
+    spec: LogSpec
     # The account filter's conditions, one per field it looks in, once it has filtered:
     # the list pages find each one's rows through its own index (selectors.first_rows).
     account_branches: tuple[Q, ...] = ()
@@ -119,33 +123,38 @@ class LogFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if not (self.account_name_fields or self.account_link_fields):
+        if not self.spec.account_links:
             del self.filters["account"]
 
     @classmethod
     def filter_for_lookup(cls, field, lookup_type):
-        # Enumerations filter on several values at once: ?disposition=BUSY&disposition=FAILED
-        if field.choices and lookup_type == "exact":
-            return EnumerationFilter, {"choices": field.choices}
+        if lookup_type == "exact":
+            # Enumerations filter on several values at once: ?disposition=BUSY&disposition=FAILED
+            if field.choices:
+                return EnumerationFilter, {"choices": list(field.flatchoices)}
+            # A small range (a severity, 0–10) is an enumeration too.
+            if (high := _small_range(field)) is not None:
+                choices = [(str(level), str(level)) for level in range(high + 1)]
+                return EnumerationFilter, {"choices": choices}
+            if field.get_internal_type() == "GenericIPAddressField":
+                return IPAddressFilter, {}
         return super().filter_for_lookup(field, lookup_type)
 
     def filter_since(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset.filter(**{f"{self.time_field}__gte": value})
+        return queryset.filter(**{f"{self.spec.time_field}__gte": value})
 
     def filter_until(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        return queryset.filter(**{f"{self.time_field}__lte": value})
+        return queryset.filter(**{f"{self.spec.time_field}__lte": value})
 
     def filter_account(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
-        conditions = [Q(**{field: value}) for field in self.account_name_fields]
-        if self.account_link_fields:
-            # The ids as values, not a subquery: with literal ids PostgreSQL combines the
-            # (link, time) indexes in a BitmapOr; with a subquery it walks the whole time
-            # index looking for the account's rows (1.4 s instead of 0.3 ms on 1M CDRs).
-            account_ids = list(
-                models.Account.objects.filter(username=value).values_list("id", flat=True)
-            )
-            conditions += [Q(**{f"{field}__in": account_ids}) for field in self.account_link_fields]
+        # The ids as values, not a subquery: with literal ids PostgreSQL combines the
+        # (link, time) indexes in a BitmapOr; with a subquery it walks the whole time
+        # index looking for the account's rows (1.4 s instead of 0.3 ms on 1M CDRs).
+        account_ids = list(
+            models.Account.objects.filter(username=value).values_list("id", flat=True)
+        )
+        conditions = selectors.account_branches(self.spec, name=value, account_ids=account_ids)
         self.account_branches = tuple(conditions)
         return queryset.filter(reduce(or_, conditions))
 
@@ -154,99 +163,20 @@ class LogFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            reduce(or_, (Q(**{f"{field}__icontains": value}) for field in self.search_fields))
+            reduce(or_, (Q(**{f"{field}__icontains": value}) for field in self.spec.search_fields))
         )
 
 
-class IPAddressFilter(django_filters.CharFilter):
-    # Validated as an address: PostgreSQL's inet column fails on anything else.
-    field_class = forms.GenericIPAddressField
+def _small_range(field) -> int | None:
+    """The top of a non-negative integer field's range when it is small (≤ 10)."""
+    if field.get_internal_type() not in {"PositiveSmallIntegerField", "PositiveIntegerField"}:
+        return None
+    highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    return min(highs) if highs and min(highs) <= 10 else None
 
 
-class SecurityEventFilter(LogFilterSet):
-    time_field = "timestamp"
-    account_name_fields = ("account_name",)
-    search_fields = ("signature_id", "name", "details", "account_name")
-    severity = EnumerationFilter(choices=[(str(level), str(level)) for level in range(11)])
-
-    class Meta(LogFilterSet.Meta):
-        model = models.SecurityEvent
-        fields = ["severity", "source_log", "signature_id"]
-
-
-class SystemEventFilter(LogFilterSet):
-    time_field = "timestamp"
-    search_fields = ("message", "details")
-
-    class Meta(LogFilterSet.Meta):
-        model = models.SystemEvent
-        fields = ["event_type", "level"]
-
-
-class WebSessionEventFilter(LogFilterSet):
-    time_field = "date_created"
-    account_name_fields = ("principal",)
-    search_fields = ("principal", "ip_address")
-    ip_address = IPAddressFilter(label="IP address")
-
-    class Meta(LogFilterSet.Meta):
-        model = models.WebSessionEvent
-        fields = ["event_type", "ip_address"]
-
-
-class CallDetailRecordFilter(LogFilterSet):
-    time_field = "call_date"
-    account_link_fields = ("caller_account", "callee_account")
-    search_fields = (
-        "caller_number",
-        "caller",
-        "callee_number",
-        "callee",
-        "call_id",
-        "call_route",
-    )
-
-    class Meta(LogFilterSet.Meta):
-        model = models.CallDetailRecord
-        fields = ["disposition", "hangup_cause", "call_type", "call_id"]
-
-
-class SipSessionEventFilter(LogFilterSet):
-    time_field = "timestamp"
-    account_name_fields = ("username",)
-    account_link_fields = ("account",)
-    search_fields = ("username", "details", "remote_address")
-
-    class Meta(LogFilterSet.Meta):
-        model = models.SipSessionEvent
-        fields = ["event", "remote_address", "reconciled"]
-
-
-class SecureMessageFilter(LogFilterSet):
-    time_field = "received"
-    account_name_fields = ("sender", "recipient")
-    search_fields = ("sender", "recipient", "api_version")
-
-    class Meta(LogFilterSet.Meta):
-        model = models.SecureMessage
-        fields = ["status", "uuid", "tech_message"]
-
-
-class InstallMessageFilter(LogFilterSet):
-    time_field = "timestamp"
-    account_name_fields = ("account_name",)
-    search_fields = ("account_name", "platform", "sent_by", "recipient")
-
-    class Meta(LogFilterSet.Meta):
-        model = models.InstallMessage
-        fields = ["variant", "message_type", "sent"]
-
-
-class ActivationMessageFilter(LogFilterSet):
-    time_field = "timestamp"
-    account_name_fields = ("account_name",)
-    search_fields = ("account_name", "sent_by", "recipient")
-
-    class Meta(LogFilterSet.Meta):
-        model = models.ActivationMessage
-        fields = ["message_type", "consumed", "sent"]
+@cache
+def filterset_for(spec: LogSpec) -> type[LogFilterSet]:
+    """The FilterSet class of a log: its declared filters, after time, account and text."""
+    meta = type("Meta", (LogFilterSet.Meta,), {"model": spec.model, "fields": list(spec.filters)})
+    return type(f"{spec.model.__name__}Filter", (LogFilterSet,), {"spec": spec, "Meta": meta})

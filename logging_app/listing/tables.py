@@ -1,0 +1,80 @@
+"""The list tables: a log's declared columns, in the manual's order, as a django-tables2 Table.
+
+django-tables2 declares the columns, their headers and their sorting; the rows are written
+by the table itself (`LogTable.rows_html`), each cell by its column's writer (columns.py).
+"""
+
+from functools import cache
+from html import escape
+from urllib.parse import urlencode
+
+import django_tables2 as tables
+from django.http import HttpRequest
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+from ..logs.spec import LogSpec
+from .columns import Rendering, cell_writer, column_for
+
+
+class LogTable(tables.Table):
+    class Meta:
+        attrs = {"class": "log-table"}
+        empty_text = "No records match these filters."
+        orderable = True
+
+    def _set_order_by(self, value) -> None:
+        tables.Table.order_by.fset(self, value)
+        if self.order_by:
+            # Sorting by a column replaces the queryset's ordering; end it with the primary
+            # key again, or rows tied on that column could move between pages.
+            tiebreak = "-pk" if self.order_by[0].is_descending else "pk"
+            self.data.data = self.data.data.order_by(*self.data.data.query.order_by, tiebreak)
+
+    order_by = property(tables.Table.order_by.fget, _set_order_by)
+
+    def before_render(self, request: HttpRequest) -> None:
+        # render_table's hook: the headers' sort links keep the page's query string.
+        self._query = request.GET
+
+    def headers_html(self) -> SafeString:
+        """The `<th>` of each column, with django-tables2's attributes and sort links."""
+        cells = []
+        for column in self.columns:
+            text = conditional_escape(column.header)
+            if column.orderable:
+                query = dict(self._query.lists())
+                query[self.prefixed_order_by_field] = column.order_by_alias.next
+                url = escape(f"?{urlencode(query, doseq=True)}")
+                text = f'<a href="{url}">{text}</a>'
+            cells.append(f"<th {column.attrs['th'].as_html()}>{text}</th>")
+        return mark_safe("".join(cells))
+
+    def rows_html(self) -> list[SafeString]:
+        """The `<tr>` of each row of the page, every value escaped."""
+        cells = [cell_writer(column, self._meta.model) for column in self.columns]
+        rendering = Rendering()
+        rows = []
+        for index, row in enumerate(self.paginated_rows):
+            record = row.record
+            html = "".join([cell(record, rendering) for cell in cells])
+            rows.append(mark_safe(f'<tr class="{"odd" if index % 2 else "even"}">{html}</tr>'))
+        return rows
+
+
+@cache
+def table_for(spec: LogSpec) -> type[LogTable]:
+    """The Table class of a log: its listed columns, in their declared order."""
+    listed = spec.listed_columns
+    attrs = {column.name: column_for(spec, column) for column in listed}
+    meta = type(
+        "Meta",
+        (LogTable.Meta,),
+        {
+            "model": spec.model,
+            "fields": tuple(column.name for column in listed),
+            "sequence": tuple(column.name for column in listed),
+        },
+    )
+    attrs["Meta"] = meta
+    return type(f"{spec.model.__name__}Table", (LogTable,), attrs)

@@ -1,0 +1,139 @@
+"""Call Details Record: one row per finished call leg, kept as the CDR policy says."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db.models import Model, QuerySet
+
+from .. import models
+from .spec import (
+    ACCOUNT,
+    CHOICE,
+    DURATION,
+    LIST_LINK,
+    TIMESTAMP,
+    AccountLink,
+    Column,
+    IngestPolicy,
+    LogSpec,
+    Panel,
+    SiemMapping,
+    Signature,
+)
+
+# A policy's period in days; a month is taken as 30 days and a year as 365.
+CDR_PERIOD_DAYS = {
+    models.CdrPeriod.DAY: 1,
+    models.CdrPeriod.WEEK: 7,
+    models.CdrPeriod.MONTH: 30,
+    models.CdrPeriod.YEAR: 365,
+}
+# The other legs a call's detail page lists.
+LEGS_SHOWN = 50
+
+
+def policy_in_force() -> models.CdrPolicy:
+    """The CDR policy in force: the stored one, else the default, without writing it.
+
+    A page view is a read; `CdrPolicy.current()` would create the row on first use.
+    """
+    stored = models.CdrPolicy.objects.filter(pk=models.CdrPolicy.SINGLETON_ID).first()
+    return stored or models.CdrPolicy()
+
+
+def _policy_notice() -> str:
+    return f"CDR policy: {policy_in_force().describe()}"
+
+
+def _no_cdr() -> Callable[[dict], dict | None]:
+    """Under No-CDR, direct calls are discarded: the policy is read once per batch."""
+    if not models.CdrPolicy.current().no_cdr:
+        return _unchanged
+    return lambda values: None if values["call_type"] in models.DIRECT_CALL_TYPES else values
+
+
+def _unchanged(values: dict) -> dict:
+    return values
+
+
+def _expired(now: datetime) -> QuerySet:
+    """Direct calls (CALL, TRANSFER) past the policy's duration × period; all of them under
+    No-CDR. Conferences and 3-way calls are kept whatever the policy."""
+    policy = models.CdrPolicy.current()
+    direct_calls = models.CallDetailRecord.objects.filter(call_type__in=models.DIRECT_CALL_TYPES)
+    if policy.no_cdr:
+        return direct_calls
+    try:
+        cutoff = now - timedelta(days=policy.duration * CDR_PERIOD_DAYS[policy.period])
+    except OverflowError:  # a policy reaching back beyond the calendar keeps every call
+        return direct_calls.none()
+    return direct_calls.filter(call_date__lt=cutoff)
+
+
+def call_legs(record: models.CallDetailRecord) -> QuerySet:
+    """The other rows sharing a call id: the legs of a 3-way, conference or transfer."""
+    return (
+        models.CallDetailRecord.objects.filter(call_id=record.call_id)
+        .exclude(pk=record.pk)
+        .order_by("call_date", "id")
+    )
+
+
+def _other_legs(record: models.CallDetailRecord) -> list[tuple[str, Model]]:
+    return [(SPEC.slug, leg) for leg in call_legs(record)[:LEGS_SHOWN]]
+
+
+SPEC = LogSpec(
+    slug="cdr",
+    title="Call Details Record",
+    model=models.CallDetailRecord,
+    time_field="call_date",
+    columns=(
+        Column("call_date", TIMESTAMP),
+        Column("caller_number", ACCOUNT, account="caller_account"),
+        Column("caller", ACCOUNT, account="caller_account"),
+        Column("caller_group"),
+        Column("callee_number", ACCOUNT, account="callee_account"),
+        Column("callee", ACCOUNT, account="callee_account"),
+        Column("callee_group"),
+        Column("total_duration", DURATION),
+        Column("call_duration", DURATION),
+        Column("disposition", CHOICE),
+        Column("hangup_cause", CHOICE),
+        Column("call_id", LIST_LINK, link_param="call_id"),
+        Column("call_type", CHOICE),
+        Column("call_route"),
+    ),
+    filters=("disposition", "hangup_cause", "call_type", "call_id"),
+    search_fields=("caller_number", "caller", "callee_number", "callee", "call_id", "call_route"),
+    account_links=(
+        AccountLink("caller_number", "caller_account", match="virtual_number"),
+        AccountLink("callee_number", "callee_account", match="virtual_number"),
+    ),
+    ingest_policy=IngestPolicy(prepare=_no_cdr),
+    siem=SiemMapping(
+        field="hangup_cause",
+        signatures={
+            "BEARERCAPABILITY_NOTAVAIL": Signature(
+                "CDR-400", "Call failed: incompatible security models", 7
+            ),
+        },
+        extensions=(
+            ("suser", "caller_number"),
+            ("duser", "callee_number"),
+            ("externalId", "call_id"),
+            ("cs1", "hangup_cause"),
+        ),
+        cs1_label="hangupCause",
+    ),
+    panels=(
+        Panel(
+            "Other legs of call {record.call_id}",
+            _other_legs,
+            empty="No other record shares this call id.",
+        ),
+    ),
+    notice="Only finished calls are listed: calls in progress are never shown.",
+    live_notice=_policy_notice,
+    expired=_expired,
+)

@@ -1,0 +1,168 @@
+"""What a log is, declared as data: the facts every shared part of the console reads.
+
+A log module (`logs/cdr.py`, …) holds one `LogSpec`. The shared code (ingest, jobs, SIEM,
+the list and detail pages, the admin, the roles) derives everything from it and names no
+log. This module belongs to the data layer: it imports neither django-tables2 nor the
+template tags, and the presentation layer turns `Column` and the filter names into tables
+and filtersets (logging_app/listing).
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Model, QuerySet
+
+
+@dataclass(frozen=True)
+class AccountLink:
+    """A field holding an account as received, and the Account link ingest fills from it.
+
+    `match` is the Account field the received value is looked up by. A row belongs to an
+    account when its link points at it, or, for a username match, when the received name
+    is the account's username (rows stored before the account was known).
+    """
+
+    source: str
+    link: str
+    match: str = "username"
+
+
+# What a column shows and how (logging_app/listing/columns.py writes each kind):
+TEXT = "text"  # the value as text
+TIMESTAMP = "timestamp"  # the record's time, linking to its detail page (the first column)
+TIME = "time"  # another date-time, in the viewer's zone
+ACCOUNT = "account"  # an account's name or number, linking to its account page
+CHOICE = "choice"  # an enumerated value, tagged for colouring by outcome
+DURATION = "duration"  # seconds, as h:mm:ss
+BOOLEAN = "boolean"  # yes or no
+SECRET = "secret"  # shown whole to administrators, masked to everyone else
+LIST_LINK = "list_link"  # linking to a list filtered by this value (a call's legs)
+BLOCK = "block"  # free text kept as written (a CEF line), preformatted on the detail page
+KINDS = frozenset(
+    {TEXT, TIMESTAMP, TIME, ACCOUNT, CHOICE, DURATION, BOOLEAN, SECRET, LIST_LINK, BLOCK}
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A field as the list shows it, and as the detail page shows it with the same writer.
+
+    `account`: for ACCOUNT, the Account link the page follows (empty: the value is the
+    username). `link_log` and `link_param`: for LIST_LINK, the list (its slug, empty for
+    this log's own) and the parameter the value fills. `tag`: a boolean field whose truth
+    adds a tag after the value. `empty`: what an empty value shows. `listed`: False for a
+    field only the detail page shows.
+    """
+
+    name: str
+    kind: str = TEXT
+    account: str = ""
+    link_log: str = ""
+    link_param: str = ""
+    tag: str = ""
+    empty: str = ""
+    listed: bool = True
+
+
+@dataclass(frozen=True)
+class IngestPolicy:
+    """What ingest does for this log beyond storing each new record once.
+
+    `prepare` is called once per batch (it may read the database) and returns what is
+    then given each valid record: the values to store, or None to discard the record.
+    `merge` folds a later report of a stored key into its row (True when it changed
+    something); `merged_fields` are the columns it may change.
+    """
+
+    prepare: Callable[[], Callable[[dict], dict | None]] | None = None
+    merge: Callable[[dict, dict], bool] | None = None
+    merged_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Signature:
+    signature_id: str
+    name: str
+    severity: int
+
+
+@dataclass(frozen=True)
+class SiemMapping:
+    """Which records of the log become Security events, and what their CEF lines carry.
+
+    `field`'s value picks the signature (`signatures`); `extensions` are (CEF key, column)
+    pairs, cs1 being the column that made the record relevant, labelled `cs1_label`;
+    `account_field` names the account the event is about.
+    """
+
+    field: str
+    signatures: dict[str, Signature]
+    extensions: tuple[tuple[str, str], ...] = ()
+    cs1_label: str = ""
+    account_field: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A box of the detail page under the fields: the records related to this one.
+
+    `title` is formatted with the record (`"Other legs of call {record.call_id}"`);
+    `related` gives (log slug, record) pairs, each shown with its time, linking to its
+    detail page, and what it is; `empty` says why there is none.
+    """
+
+    title: str
+    related: Callable[[Model], Iterable[tuple[str, Model]]]
+    empty: str = ""
+
+
+Exporter = Callable[[QuerySet], Iterator[str]]
+
+
+@dataclass(frozen=True, eq=False)  # one object per log: compared and hashed by identity
+class LogSpec:
+    """The facts of one log."""
+
+    slug: str
+    title: str
+    model: type[Model]
+    time_field: str
+    # The manual's fields in the manual's order, the time first.
+    columns: tuple[Column, ...]
+    # The fields the list filters on besides time, account and text, in the form's order.
+    filters: tuple[str, ...] = ()
+    # The fields free text (`q`) searches.
+    search_fields: tuple[str, ...] = ()
+    account_links: tuple[AccountLink, ...] = ()
+    # The field that makes a report of the same record recognisable on ingest.
+    key_field: str = "event_id"
+    # Ingest field names (the manual's, in snake_case) that differ from the model's.
+    ingest_names: dict[str, str] = field(default_factory=dict)
+    ingest_policy: IngestPolicy = IngestPolicy()
+    siem: SiemMapping | None = None
+    panels: tuple[Panel, ...] = ()
+    # Export formats besides CSV: name → lines of a queryset (the Security log's CEF).
+    exports: dict[str, Exporter] = field(default_factory=dict)
+    # A sentence the list page states above the table, and one read when the page is shown.
+    notice: str = ""
+    live_notice: Callable[[], str] | None = None
+    # Rows the log's own rules no longer keep at `now`, besides its retention setting
+    # (the CDR policy's direct calls); purged by jobs.purge_logs.
+    expired: Callable[[datetime], QuerySet] | None = None
+
+    @property
+    def link_fields(self) -> tuple[str, ...]:
+        return tuple(link.link for link in self.account_links)
+
+    @property
+    def retention_setting(self) -> str:
+        """The environment variable of the days this log keeps its rows."""
+        return f"RETENTION_DAYS_{self.slug.upper().replace('-', '_')}"
+
+    @property
+    def listed_columns(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.listed)
+
+    def column(self, name: str) -> Column | None:
+        return next((column for column in self.columns if column.name == name), None)
