@@ -1,9 +1,7 @@
 """The console's pages: one list view, one detail view and one export for all eight logs."""
 
-import csv
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -12,19 +10,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import EmptyPage
 from django.db import DatabaseError, connection
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
-from django_tables2 import RequestConfig
-from django_tables2.data import TableListData
-from django_tables2.paginators import LazyPaginator
 
-from . import charts, models, selectors, services
+from . import charts, models, selectors
 from .listing.columns import (
     DateTimeColumn,
     Rendering,
@@ -32,65 +26,15 @@ from .listing.columns import (
     column_for,
     value_writer,
 )
-from .listing.filters import filterset_for
+from .listing.page import PAGE_SIZES, LogList
 from .listing.tables import table_for
 from .logs import LOGS, LogSpec
 from .logs.spec import BLOCK, CHOICE, TIME, Column
 from .middleware import viewer_time_zone_remember
-from .templatetags.console import filter_time, in_zone
+from .templatetags.console import filter_time
 
-PAGE_SIZES = (25, 50, 100, 200)
-# The deepest numbered page: its OFFSET, (page - 1) × page size, must fit the databases'
-# 64-bit integers, and no sorted list comes near it (10 million rows are 400,000 pages).
-MAX_PAGE = 10**9
 # The overview counts each log's rows of the last this many hours.
 OVERVIEW_HOURS = 24
-EXPORT_CHUNK = 2000
-# A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class ListOptionsForm(forms.Form):
-    """The list parameters that are not filters: paging, page size and export format.
-
-    `before` and `after` are keyset cursors (see selectors.Cursor) for the default order;
-    `page` numbers pages only when the list is sorted by a column.
-    """
-
-    per_page = forms.TypedChoiceField(
-        choices=[(size, size) for size in PAGE_SIZES], coerce=int, required=False
-    )
-    export = forms.ChoiceField(choices=[("csv", "CSV")], required=False)
-    before = forms.CharField(required=False, max_length=64)
-    after = forms.CharField(required=False, max_length=64)
-    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
-
-    def __init__(self, *args, log: LogSpec, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # CSV for every log, and the log's own formats (the Security log's CEF lines).
-        formats = [(name, name.upper()) for name in log.exports]
-        self.fields["export"].choices = [("csv", "CSV"), *formats]
-
-    def _clean_cursor(self, name: str) -> selectors.Cursor | None:
-        text = self.cleaned_data[name]
-        if not text:
-            return None
-        try:
-            return selectors.Cursor.parse(text)
-        except (ValueError, OverflowError):
-            raise forms.ValidationError("Not a position in this list.") from None
-
-    def clean_before(self) -> selectors.Cursor | None:
-        return self._clean_cursor("before")
-
-    def clean_after(self) -> selectors.Cursor | None:
-        return self._clean_cursor("after")
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("before") and cleaned.get("after"):
-            raise forms.ValidationError("Give “before” or “after”, not both.")
-        return cleaned
 
 
 def _log_spec(log: str) -> LogSpec:
@@ -110,194 +54,38 @@ def _require_view_permission(request: HttpRequest, model: type[Model]) -> None:
         raise PermissionDenied
 
 
-def _safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def _csv_lines(spec: LogSpec, table, queryset) -> tuple[list[str], Iterator[str]]:
-    """The header and the rows of a CSV export, with the table's columns."""
-    columns = [column for column in table.columns if column.name]
-    zone = timezone.get_current_timezone_name()
-
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-    header = writer.writerow(
-        [
-            f"{column.header} ({zone})" if column.name == spec.time_field else column.header
-            for column in columns
-        ]
-    )
-    # Plain values, not model instances (nor the joined accounts the pages show): building
-    # an instance per row would cost more than writing it.
-    values = queryset.values_list(*(column.name for column in columns))
-    rows = (
-        writer.writerow([_safe_cell(_export_value(value)) for value in row])
-        for row in values.iterator(chunk_size=EXPORT_CHUNK)
-    )
-    return [header], rows
-
-
-def _content_type(export_format: str) -> str:
-    return "text/csv; charset=utf-8" if export_format == "csv" else "text/plain; charset=utf-8"
-
-
-def _export(
-    request: HttpRequest, spec: LogSpec, export_format: str, header: list[str], rows: Iterator[str]
-) -> StreamingHttpResponse:
-    """Stream an export in constant memory, and record who exported what once it ends."""
-    user = request.user.get_username()
-    query = request.GET.copy()
-    query.pop("export", None)
-    filters = query.urlencode() or "no filter"
-
-    def audited() -> Iterator[str]:
-        count = 0
-        try:
-            yield from header
-            for line in rows:
-                count += 1
-                yield line
-        finally:
-            # Also when the download is cut short: the rows sent so far were exported.
-            services.console_event_record(
-                action="log_exported",
-                user=user,
-                extensions={
-                    "cnt": count,
-                    "msg": f"{user} exported {count} {spec.title} rows as "
-                    f"{export_format.upper()} ({filters})",
-                },
-            )
-
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(audited(), content_type=_content_type(export_format))
-    filename = f"{spec.slug}-{stamp}.{export_format}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _export_value(value):
-    if isinstance(value, datetime):
-        return in_zone(value)[0].isoformat()  # with its offset: UTC where the zone ends first
-    return value
-
-
-class _PageRows(TableListData):
-    """The rows of one keyset page, with their model: the table's headers come from it."""
-
-    def __init__(self, rows: list[Model], *, model: type[Model]) -> None:
-        super().__init__(rows)
-        self._model = model
-
-    @property
-    def model(self) -> type[Model]:
-        return self._model
-
-
 @require_safe
 def log_list(request: HttpRequest, log: str) -> HttpResponse:
     spec = _log_spec(log)
     _require_view_permission(request, spec.model)
-
-    filterset = filterset_for(spec)(request.GET or None, queryset=selectors.log_queryset(spec))
-    options = ListOptionsForm(request.GET, log=spec)
-    valid = options.is_valid() & (not filterset.is_bound or filterset.is_valid())
-    queryset = filterset.qs if valid else filterset.queryset.none()
-
-    export_format = valid and options.cleaned_data["export"]
-    if export_format:
-        table, _, _ = _ordered_table(request, spec, queryset)
-        if export_format == "csv":
-            return _export(request, spec, "csv", *_csv_lines(spec, table, table.data.data))
-        lines = spec.exports[export_format](table.data.data)
-        return _export(request, spec, export_format, [], lines)
-
+    listing = LogList(request, spec)
+    if listing.export_format:
+        return listing.export()
     try:
         with selectors.time_limited(selectors.PAGE_TIME_LIMIT_SECONDS):
-            return _render_list(request, spec, filterset, options, queryset, valid=valid)
+            return _render_list(request, listing)
     except selectors.TooSlow:
-        nothing = filterset.queryset.none()
-        return _render_list(request, spec, filterset, options, nothing, valid=valid, too_slow=True)
+        return _render_list(request, listing.emptied())
 
 
-def _ordered_table(request: HttpRequest, spec: LogSpec, queryset) -> tuple:
-    """The table in the order `sort=` asks for, when it can be had: (table, count, refused).
-
-    Only the time column has an index to sort by (either way round). For any other, the
-    database sorts every matching row before the first page: done only for rows few
-    enough to count exactly (up to the count's cap), never over millions. `refused` names
-    a column the rows stay unsorted by; `count` is the count this needed, if any.
-    """
-    table = table_for(spec)(queryset)
-    RequestConfig(request, paginate=False).configure(table)  # applies `sort=`
-    if not table.order_by or table.order_by[0].bare == spec.time_field:
-        return table, None, ""
-    count = selectors.log_count(queryset)
-    if count.exact:
-        return table, count, ""
-    refused = table.columns[table.order_by[0].bare].header
-    return table_for(spec)(queryset), count, refused  # the default order, its index serves
-
-
-def _render_list(
-    request: HttpRequest,
-    spec: LogSpec,
-    filterset,
-    options: ListOptionsForm,
-    queryset,
-    *,
-    valid: bool,
-    too_slow: bool = False,
-) -> HttpResponse:
-    def cleaned(name: str):
-        return valid and options.cleaned_data[name]
-
-    table, count, unsortable = None, None, ""
-    if request.GET.get(table_for(spec)._meta.order_by_field):  # `sort=`
-        table, count, unsortable = _ordered_table(request, spec, queryset)
-    per_page = cleaned("per_page") or PAGE_SIZES[1]
-    if table is not None and table.order_by:
-        # Sorted by a column: numbered pages by OFFSET. LazyPaginator fetches one row past
-        # the page instead of counting; deep pages cost more, as the sort has no index.
-        page = cleaned("page") or 1
-        try:
-            table.paginate(paginator_class=LazyPaginator, page=page, per_page=per_page)
-        except EmptyPage:
-            table.paginate(paginator_class=LazyPaginator, page=1, per_page=per_page)
-    else:
-        # The default order: keyset pages, as fast far back as on the first page.
-        keyset = selectors.log_keyset_page(
-            spec=spec,
-            queryset=queryset,
-            size=per_page,
-            before=cleaned("before") or None,
-            after=cleaned("after") or None,
-            branches=filterset.account_branches if valid else (),
-        )
-        table = table_for(spec)(_PageRows(keyset.rows, model=spec.model))
-        table.keyset = keyset
-        if not keyset.newer and not keyset.older:
-            count = selectors.RowCount(len(keyset.rows))  # the page holds every row
-
+def _render_list(request: HttpRequest, listing: LogList) -> HttpResponse:
+    spec = listing.spec
     context = {
         "log": spec,
-        "filter": filterset,
-        "options": options,
-        "table": table,
+        "listing": listing,
+        "filter": listing.filterset,
+        "options": listing.options,
+        "table": listing.table,
         "page_sizes": PAGE_SIZES,
-        "per_page": per_page,
-        "count": None if too_slow else count or selectors.log_count(queryset),
-        "unsortable": unsortable,
+        "per_page": listing.per_page,
+        "count": listing.count,
+        "unsortable": listing.unsortable,
         "sort_max_rows": f"{selectors.COUNT_CAP:,}",
-        "too_slow": too_slow,
+        "too_slow": listing.too_slow,
         "time_limit": selectors.PAGE_TIME_LIMIT_SECONDS,
         "live_notice": spec.live_notice() if spec.live_notice else "",
     }
-    return render(request, "logging/list.html", context, status=200 if valid else 400)
+    return render(request, "logging/list.html", context, status=listing.status)
 
 
 @dataclass(frozen=True)

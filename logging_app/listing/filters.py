@@ -6,7 +6,7 @@ time field, the account links and the searched fields are the spec's.
 """
 
 from datetime import UTC, datetime
-from functools import cache, reduce
+from functools import cache, cached_property, reduce
 from html import escape
 from operator import or_
 
@@ -109,9 +109,6 @@ class LogFilterSet(django_filters.FilterSet):
     """
 
     spec: LogSpec
-    # The account filter's conditions, one per field it looks in, once it has filtered:
-    # the list pages find each one's rows through its own index (selectors.first_rows).
-    account_branches: tuple[Q, ...] = ()
 
     since = InstantFilter(method="filter_since", label="Since", widget=_DATETIME_WIDGET)
     until = InstantFilter(method="filter_until", label="Until", widget=_DATETIME_WIDGET)
@@ -146,17 +143,27 @@ class LogFilterSet(django_filters.FilterSet):
     def filter_until(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.filter(**{f"{self.spec.time_field}__lte": value})
 
-    def filter_account(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
+    @cached_property
+    def account_branches(self) -> tuple[Q, ...]:
+        """The account filter's conditions, one per field it looks in (none without an
+        account asked for): the list pages find each one's rows through its own index
+        (selectors.first_rows). Read from the validated form."""
+        cleaned = getattr(self.form, "cleaned_data", {}) if self.is_bound else {}
+        value = (cleaned.get("account") or "").strip()
+        if not value:
+            return ()
         # The ids as values, not a subquery: with literal ids PostgreSQL combines the
         # (link, time) indexes in a BitmapOr; with a subquery it walks the whole time
         # index looking for the account's rows (1.4 s instead of 0.3 ms on 1M CDRs).
         account_ids = list(
             models.Account.objects.filter(username=value).values_list("id", flat=True)
         )
-        conditions = selectors.account_branches(self.spec, name=value, account_ids=account_ids)
-        self.account_branches = tuple(conditions)
-        return queryset.filter(reduce(or_, conditions))
+        return tuple(selectors.account_branches(self.spec, name=value, account_ids=account_ids))
+
+    def filter_account(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not self.account_branches:
+            return queryset
+        return queryset.filter(reduce(or_, self.account_branches))
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

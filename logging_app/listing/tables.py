@@ -2,6 +2,11 @@
 
 django-tables2 declares the columns, their headers and their sorting; the rows are written
 by the table itself (`LogTable.rows_html`), each cell by its column's writer (columns.py).
+
+Two uses of django-tables2's internals live here and nowhere else, known to work with the
+versions pyproject.toml admits (3.0): `LogTable.order_by` extends the property's setter, and
+`KeysetRows` subclasses `TableListData`. Its public API has no hook for either: the
+tiebreak of a sort, and rows that are a list yet carry their model for the headers.
 """
 
 from functools import cache
@@ -9,9 +14,11 @@ from html import escape
 from urllib.parse import urlencode
 
 import django_tables2 as tables
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django_tables2.data import TableListData
 
 from ..logs.spec import LogSpec
 from .columns import Rendering, cell_writer, column_for
@@ -60,6 +67,18 @@ class LogTable(tables.Table):
             html = "".join([cell(record, rendering) for cell in cells])
             rows.append(mark_safe(f'<tr class="{"odd" if index % 2 else "even"}">{html}</tr>'))
         return rows
+
+
+class KeysetRows(TableListData):
+    """The rows of one keyset page, with their model: the table's headers come from it."""
+
+    def __init__(self, rows: list[Model], *, model: type[Model]) -> None:
+        super().__init__(rows)
+        self._model = model
+
+    @property
+    def model(self) -> type[Model]:
+        return self._model
 
 
 @cache

@@ -1,0 +1,96 @@
+"""A list's rows as a download: CSV for every log, and the log's own formats (CEF).
+
+The rows stream in constant memory, through a server-side cursor, and the export is
+recorded as a Security event (CON-510) once it ends, also when it is cut short.
+"""
+
+import csv
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
+
+from .. import services
+from ..logs.spec import LogSpec
+from ..templatetags.console import in_zone
+
+EXPORT_CHUNK = 2000
+# A spreadsheet runs a cell starting with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_lines(spec: LogSpec, table, queryset) -> tuple[list[str], Iterator[str]]:
+    """The header and the rows of a CSV export, with the table's columns."""
+    columns = [column for column in table.columns if column.name]
+    zone = timezone.get_current_timezone_name()
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    header = writer.writerow(
+        [
+            f"{column.header} ({zone})" if column.name == spec.time_field else column.header
+            for column in columns
+        ]
+    )
+    # Plain values, not model instances (nor the joined accounts the pages show): building
+    # an instance per row would cost more than writing it.
+    values = queryset.values_list(*(column.name for column in columns))
+    rows = (
+        writer.writerow([_safe_cell(_export_value(value)) for value in row])
+        for row in values.iterator(chunk_size=EXPORT_CHUNK)
+    )
+    return [header], rows
+
+
+def _content_type(export_format: str) -> str:
+    return "text/csv; charset=utf-8" if export_format == "csv" else "text/plain; charset=utf-8"
+
+
+def export_response(
+    request: HttpRequest, spec: LogSpec, export_format: str, header: list[str], rows: Iterator[str]
+) -> StreamingHttpResponse:
+    """Stream an export in constant memory, and record who exported what once it ends."""
+    user = request.user.get_username()
+    query = request.GET.copy()
+    query.pop("export", None)
+    filters = query.urlencode() or "no filter"
+
+    def audited() -> Iterator[str]:
+        count = 0
+        try:
+            yield from header
+            for line in rows:
+                count += 1
+                yield line
+        finally:
+            # Also when the download is cut short: the rows sent so far were exported.
+            services.console_event_record(
+                action="log_exported",
+                user=user,
+                extensions={
+                    "cnt": count,
+                    "msg": f"{user} exported {count} {spec.title} rows as "
+                    f"{export_format.upper()} ({filters})",
+                },
+            )
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(audited(), content_type=_content_type(export_format))
+    filename = f"{spec.slug}-{stamp}.{export_format}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _export_value(value):
+    if isinstance(value, datetime):
+        return in_zone(value)[0].isoformat()  # with its offset: UTC where the zone ends first
+    return value

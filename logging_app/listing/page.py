@@ -1,0 +1,200 @@
+"""One list page as one object, as the admin's ChangeList: filterset → rows → pager → count →
+table → export, each stage built from the one before and kept on the object.
+"""
+
+from functools import cached_property
+
+from django import forms
+from django.core.paginator import EmptyPage
+from django.db.models import QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from .. import selectors
+from ..logs.spec import LogSpec
+from .export import csv_lines, export_response
+from .filters import filterset_for
+from .tables import KeysetRows, LogTable, table_for
+
+PAGE_SIZES = (25, 50, 100, 200)
+# The deepest numbered page: its OFFSET, (page - 1) × page size, must fit the databases'
+# 64-bit integers, and no sorted list comes near it (10 million rows are 400,000 pages).
+MAX_PAGE = 10**9
+# Query-string keys of the list besides the filters (as the admin's constants).
+SORT = "sort"
+
+
+class ListOptionsForm(forms.Form):
+    """The list parameters that are not filters: paging, page size and export format.
+
+    `before` and `after` are keyset cursors (see selectors.Cursor) for the default order;
+    `page` numbers pages only when the list is sorted by a column.
+    """
+
+    per_page = forms.TypedChoiceField(
+        choices=[(size, size) for size in PAGE_SIZES], coerce=int, required=False
+    )
+    export = forms.ChoiceField(choices=[("csv", "CSV")], required=False)
+    before = forms.CharField(required=False, max_length=64)
+    after = forms.CharField(required=False, max_length=64)
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+
+    def __init__(self, *args, log: LogSpec, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # CSV for every log, and the log's own formats (the Security log's CEF lines).
+        formats = [(name, name.upper()) for name in log.exports]
+        self.fields["export"].choices = [("csv", "CSV"), *formats]
+
+    def _clean_cursor(self, name: str) -> selectors.Cursor | None:
+        text = self.cleaned_data[name]
+        if not text:
+            return None
+        try:
+            return selectors.Cursor.parse(text)
+        except (ValueError, OverflowError):
+            raise forms.ValidationError("Not a position in this list.") from None
+
+    def clean_before(self) -> selectors.Cursor | None:
+        return self._clean_cursor("before")
+
+    def clean_after(self) -> selectors.Cursor | None:
+        return self._clean_cursor("after")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("before") and cleaned.get("after"):
+            raise forms.ValidationError("Give “before” or “after”, not both.")
+        return cleaned
+
+
+class LogList:
+    """The list of one log as a request asks for it.
+
+    Stages: the filterset and the options are validated (`valid`); `queryset` holds the
+    filtered rows; `table` is the page of rows in the asked order, with its pager (keyset
+    cursors, or numbered pages under a sort); `count` is what the page says of the total;
+    `export()` streams the rows instead. A list whose search ran out of time is `emptied`.
+    """
+
+    def __init__(self, request: HttpRequest, spec: LogSpec) -> None:
+        self.request = request
+        self.spec = spec
+        self.filterset = filterset_for(spec)(
+            request.GET or None, queryset=selectors.log_queryset(spec)
+        )
+        self.options = ListOptionsForm(request.GET, log=spec)
+        self.valid = self.options.is_valid() & (
+            not self.filterset.is_bound or self.filterset.is_valid()
+        )
+        self.queryset: QuerySet = (
+            self.filterset.qs if self.valid else self.filterset.queryset.none()
+        )
+        self.too_slow = False
+
+    def option(self, name: str):
+        return self.valid and self.options.cleaned_data[name]
+
+    @property
+    def status(self) -> int:
+        return 200 if self.valid else 400
+
+    @property
+    def export_format(self) -> str:
+        return self.option("export") or ""
+
+    def emptied(self) -> "LogList":
+        """This list without rows: its search ran past the page's time limit."""
+        self.queryset = self.filterset.queryset.none()
+        self.too_slow = True
+        for stage in ("_ordered", "table", "count"):
+            self.__dict__.pop(stage, None)
+        return self
+
+    # --- Order ----------------------------------------------------------------------------
+
+    @cached_property
+    def _ordered(self) -> tuple[LogTable, selectors.RowCount | None, str]:
+        """The table in the order `sort=` asks for, when it can be had: (table, count, refused).
+
+        Only the time column has an index to sort by (either way round). For any other, the
+        database sorts every matching row before the first page: done only for rows few
+        enough to count exactly (up to the count's cap), never over millions. `refused`
+        names a column the rows stay unsorted by; `count` is the count this needed, if any.
+        """
+        table = table_for(self.spec)(self.queryset)
+        RequestConfig(self.request, paginate=False).configure(table)  # applies `sort=`
+        if not table.order_by or table.order_by[0].bare == self.spec.time_field:
+            return table, None, ""
+        count = selectors.log_count(self.queryset)
+        if count.exact:
+            return table, count, ""
+        refused = table.columns[table.order_by[0].bare].header
+        # The default order, which its index serves.
+        return table_for(self.spec)(self.queryset), count, refused
+
+    @property
+    def sorted(self) -> bool:
+        return bool(self.request.GET.get(SORT))
+
+    @property
+    def unsortable(self) -> str:
+        """The header of a column the list was asked to sort by and could not."""
+        return self._ordered[2] if self.sorted else ""
+
+    # --- Page -----------------------------------------------------------------------------
+
+    @property
+    def per_page(self) -> int:
+        return self.option("per_page") or PAGE_SIZES[1]
+
+    @cached_property
+    def table(self) -> LogTable:
+        """The page's rows: by numbered pages under a sort, else by keyset."""
+        if self.sorted and (table := self._ordered[0]).order_by:
+            # Sorted by a column: numbered pages by OFFSET. LazyPaginator fetches one row
+            # past the page instead of counting; deep pages cost more, as the sort has no
+            # index.
+            page = self.option("page") or 1
+            try:
+                table.paginate(paginator_class=LazyPaginator, page=page, per_page=self.per_page)
+            except EmptyPage:
+                table.paginate(paginator_class=LazyPaginator, page=1, per_page=self.per_page)
+            return table
+        # The default order: keyset pages, as fast far back as on the first page.
+        keyset = selectors.log_keyset_page(
+            spec=self.spec,
+            queryset=self.queryset,
+            size=self.per_page,
+            before=self.option("before") or None,
+            after=self.option("after") or None,
+            branches=self.filterset.account_branches if self.valid else (),
+        )
+        table = table_for(self.spec)(KeysetRows(keyset.rows, model=self.spec.model))
+        table.keyset = keyset
+        return table
+
+    @cached_property
+    def count(self) -> selectors.RowCount | None:
+        """What the page says of the total: counted up to the cap, or the planner's guess."""
+        if self.too_slow:
+            return None
+        keyset = getattr(self.table, "keyset", None)
+        if keyset is not None and not keyset.newer and not keyset.older:
+            return selectors.RowCount(len(keyset.rows))  # the page holds every row
+        if self.sorted and self._ordered[1] is not None:
+            return self._ordered[1]
+        return selectors.log_count(self.queryset)
+
+    # --- Export ---------------------------------------------------------------------------
+
+    def export(self) -> StreamingHttpResponse:
+        """The filtered rows, in the asked order, as the asked format."""
+        table = self._ordered[0]
+        rows = table.data.data
+        if self.export_format == "csv":
+            return export_response(
+                self.request, self.spec, "csv", *csv_lines(self.spec, table, rows)
+            )
+        lines = self.spec.exports[self.export_format](rows)
+        return export_response(self.request, self.spec, self.export_format, [], lines)
