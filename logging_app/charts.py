@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from . import models, selectors
+from . import selectors
 from .logs import LOGS, LogSpec
 from .templatetags.console import filter_time
 
@@ -51,62 +51,27 @@ class ChartSpec:
         return f"{number} {self.unit}{'' if number == 1 else 's'}"
 
 
-# Colours by outcome, as the lists' tags are: green succeeded, amber and orange did not
-# connect, red failed; grey and violet tell apart the rest.
-_GREEN, _AMBER, _ORANGE, _RED = "#2e8b57", "#d4a017", "#e07b00", "#b3261e"
-_GREY, _VIOLET, _BLUE = "#8a94a0", "#7a4fa0", "#1f5fa8"
-
-CHARTS = (
-    ChartSpec(
-        slug="calls",
-        title="Calls by disposition",
-        log="cdr",
-        field="disposition",
-        series=(
-            Series(models.Disposition.ANSWERED, _GREEN),
-            Series(models.Disposition.NO_ANSWER, _AMBER),
-            Series(models.Disposition.BUSY, _ORANGE),
-            Series(models.Disposition.CANCEL, _GREY),
-            Series(models.Disposition.FAILED, _RED),
+def chart_specs(logs: Iterable[LogSpec] | None = None) -> list[ChartSpec]:
+    """The charts the logs declare (logs/<log>.py), by their position."""
+    declared = sorted(
+        (
+            (chart, spec)
+            for spec in (LOGS.values() if logs is None else logs)
+            for chart in spec.charts
         ),
-        unit="call",
-    ),
-    ChartSpec(
-        slug="sign-in-failures",
-        title="Sign-in failures",
-        log="web-sessions",
-        field="event_type",
-        series=(
-            Series(models.WebSessionEventType.FAIL_BAD_CREDENTIALS, _RED),
-            Series(models.WebSessionEventType.FAIL_USER_NOT_FOUND, _ORANGE),
-            Series(models.WebSessionEventType.FAIL_CREDENTIALS_EXPIRED, _VIOLET),
-        ),
-        unit="failure",
-    ),
-    ChartSpec(
-        slug="sip-registrations",
-        title="SIP registrations",
-        log="sip-sessions",
-        field="event",
-        series=(Series(models.SipEvent.REGISTER, _BLUE),),
-        unit="registration",
-    ),
-    ChartSpec(
-        slug="secure-messages",
-        title="Secure messages by status",
-        log="secure-messages",
-        field="status",
-        series=(
-            Series(models.SecureMessageStatus.DELIVERED, _GREEN),
-            Series(models.SecureMessageStatus.ENQUEUED, _BLUE),
-            Series(models.SecureMessageStatus.EXPIRED, _GREY),
-            Series(models.SecureMessageStatus.INVALID_RECIPIENT, _ORANGE),
-            Series(models.SecureMessageStatus.INVALID_DEVICE, _AMBER),
-            Series(models.SecureMessageStatus.INVALID_PAYLOAD, _RED),
-        ),
-        unit="message",
-    ),
-)
+        key=lambda pair: pair[0].position,
+    )
+    return [
+        ChartSpec(
+            slug=chart.slug,
+            title=chart.title,
+            log=spec.slug,
+            field=chart.field,
+            series=tuple(Series(value, colour) for value, colour in chart.series),
+            unit=chart.unit,
+        )
+        for chart, spec in declared
+    ]
 
 
 @dataclass(frozen=True)
@@ -269,16 +234,13 @@ def overview_charts(*, logs: Iterable[LogSpec], days: int = DAYS) -> list[Chart]
 
     Days are the viewer's: they start at midnight in the current time zone.
     """
-    slugs = {spec.slug for spec in logs}
     today = timezone.localdate()
     shown = [today - timedelta(days=back) for back in range(days - 1, -1, -1)]
     zone = timezone.get_current_timezone()
     start = datetime.combine(shown[0], time.min, tzinfo=zone)
     end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
     charts = []
-    for spec in CHARTS:
-        if spec.log not in slugs:
-            continue
+    for spec in chart_specs(logs):
         counts = selectors.daily_counts(
             log=LOGS[spec.log],
             field=spec.field,

@@ -6,7 +6,7 @@ import pytest
 
 from logging_app import charts
 
-CALLS = charts.CHARTS[0]
+CALLS = next(c for c in charts.chart_specs() if c.slug == "calls")
 DAYS = [date(2026, 11, 11) + timedelta(days=n) for n in range(charts.DAYS)]
 
 

@@ -8,11 +8,17 @@ from django.db.models import Model, QuerySet
 from .. import models
 from .spec import (
     ACCOUNT,
+    AMBER,
     CHOICE,
     DURATION,
+    GREEN,
+    GREY,
     LIST_LINK,
+    ORANGE,
+    RED,
     TIMESTAMP,
     AccountLink,
+    Chart,
     Column,
     IngestPolicy,
     LogSpec,
@@ -136,4 +142,20 @@ SPEC = LogSpec(
     notice="Only finished calls are listed: calls in progress are never shown.",
     live_notice=_policy_notice,
     expired=_expired,
+    charts=(
+        Chart(
+            "calls",
+            "Calls by disposition",
+            "disposition",
+            (
+                ("ANSWERED", GREEN),
+                ("NO_ANSWER", AMBER),
+                ("BUSY", ORANGE),
+                ("CANCEL", GREY),
+                ("FAILED", RED),
+            ),
+            unit="call",
+            position=1,
+        ),
+    ),
 )

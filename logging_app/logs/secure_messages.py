@@ -5,11 +5,18 @@ from collections.abc import Callable
 from .. import models
 from .spec import (
     ACCOUNT,
+    AMBER,
+    BLUE,
     BOOLEAN,
     CHOICE,
+    GREEN,
+    GREY,
+    ORANGE,
+    RED,
     TIME,
     TIMESTAMP,
     AccountLink,
+    Chart,
     Column,
     IngestPolicy,
     LogSpec,
@@ -106,5 +113,22 @@ SPEC = LogSpec(
     notice=(
         "Only transport data is listed: the payload of a secure message is never "
         "received or stored by this console."
+    ),
+    charts=(
+        Chart(
+            "secure-messages",
+            "Secure messages by status",
+            "status",
+            (
+                ("DELIVERED", GREEN),
+                ("ENQUEUED", BLUE),
+                ("EXPIRED", GREY),
+                ("INVALID_RECIPIENT", ORANGE),
+                ("INVALID_DEVICE", AMBER),
+                ("INVALID_PAYLOAD", RED),
+            ),
+            unit="message",
+            position=4,
+        ),
     ),
 )

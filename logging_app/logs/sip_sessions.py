@@ -1,7 +1,16 @@
 """SIP Sessions: CONNECT, REGISTER, UNREGISTER and DISCONNECT, with the remote address."""
 
 from .. import models
-from .spec import CHOICE, LIST_LINK, TIMESTAMP, AccountLink, Column, LogSpec
+from .spec import (
+    BLUE,
+    CHOICE,
+    LIST_LINK,
+    TIMESTAMP,
+    AccountLink,
+    Chart,
+    Column,
+    LogSpec,
+)
 
 SPEC = LogSpec(
     slug="sip-sessions",
@@ -26,4 +35,14 @@ SPEC = LogSpec(
     filters=("event", "remote_address", "reconciled"),
     search_fields=("username", "details", "remote_address"),
     account_links=(AccountLink("username", "account"),),
+    charts=(
+        Chart(
+            "sip-registrations",
+            "SIP registrations",
+            "event",
+            (("REGISTER", BLUE),),
+            unit="registration",
+            position=3,
+        ),
+    ),
 )

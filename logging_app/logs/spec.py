@@ -117,6 +117,27 @@ class Panel:
     empty: str = ""
 
 
+@dataclass(frozen=True)
+class Chart:
+    """An overview chart of the log: its rows per day, stacked by the values of `field`.
+
+    `series` are (value, colour) pairs, drawn bottom up; `unit` is what one counted row is
+    ("call": 1 call, 3 calls). The overview shows the charts of every log by `position`.
+    """
+
+    slug: str
+    title: str
+    field: str
+    series: tuple[tuple[str, str], ...]
+    unit: str
+    position: int = 0
+
+
+# The charts' colours by outcome, as the lists' tags are: green succeeded, amber and orange
+# did not connect, red failed; grey and violet tell apart the rest.
+GREEN, AMBER, ORANGE, RED = "#2e8b57", "#d4a017", "#e07b00", "#b3261e"
+GREY, VIOLET, BLUE = "#8a94a0", "#7a4fa0", "#1f5fa8"
+
 Exporter = Callable[[QuerySet], Iterator[str]]
 
 
@@ -144,6 +165,7 @@ class LogSpec:
     panels: tuple[Panel, ...] = ()
     # Export formats besides CSV: name → lines of a queryset (the Security log's CEF).
     exports: dict[str, Exporter] = field(default_factory=dict)
+    charts: tuple[Chart, ...] = ()
     # A sentence the list page states above the table, and one read when the page is shown.
     notice: str = ""
     live_notice: Callable[[], str] | None = None

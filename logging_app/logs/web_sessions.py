@@ -1,7 +1,20 @@
 """Web Sessions: accesses to the web console, the console's own sign-ins among them."""
 
 from .. import models
-from .spec import ACCOUNT, CHOICE, TIMESTAMP, AccountLink, Column, LogSpec, SiemMapping, Signature
+from .spec import (
+    ACCOUNT,
+    CHOICE,
+    ORANGE,
+    RED,
+    TIMESTAMP,
+    VIOLET,
+    AccountLink,
+    Chart,
+    Column,
+    LogSpec,
+    SiemMapping,
+    Signature,
+)
 
 SPEC = LogSpec(
     slug="web-sessions",
@@ -37,5 +50,19 @@ SPEC = LogSpec(
         extensions=(("suser", "principal"), ("src", "ip_address"), ("cs1", "event_type")),
         cs1_label="eventType",
         account_field="principal",
+    ),
+    charts=(
+        Chart(
+            "sign-in-failures",
+            "Sign-in failures",
+            "event_type",
+            (
+                ("FAIL_BAD_CREDENTIALS", RED),
+                ("FAIL_USER_NOT_FOUND", ORANGE),
+                ("FAIL_CREDENTIALS_EXPIRED", VIOLET),
+            ),
+            unit="failure",
+            position=2,
+        ),
     ),
 )
