@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import ingest, models, siem
+from .logs import log_for_model
 
 
 def _policy_terms(period: str, duration: int) -> str:
@@ -71,7 +72,7 @@ def console_event_record(*, action: str, user: str, extensions: dict) -> models.
         extensions={"suser": user, "act": action, **extensions},
     )
     _own_event_ingest(
-        "security",
+        log_for_model(models.SecurityEvent).slug,
         {
             "event_id": str(event_id),
             "timestamp": now.isoformat(),
@@ -89,7 +90,7 @@ def console_event_record(*, action: str, user: str, extensions: dict) -> models.
 def web_session_event_record(*, event_type: str, principal: str, ip_address: str | None) -> None:
     """Store a Web Sessions event about this console, as the appliance would report it."""
     _own_event_ingest(
-        "web-sessions",
+        log_for_model(models.WebSessionEvent).slug,
         {
             "event_id": str(uuid.uuid4()),
             "date_created": timezone.now().isoformat(),

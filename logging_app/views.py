@@ -214,7 +214,12 @@ def account_detail(request: HttpRequest, username: str) -> HttpResponse:
         "timeline": [
             (entry, rendering.detail_url(entry.log.slug, entry.record.pk)) for entry in timeline
         ],
-        "sip_url": rendering.list_url("sip-sessions", account=username),
+        # Each log that can name an account, filtered by this one.
+        "log_links": [
+            (spec.title, rendering.list_url(spec.slug, account=username))
+            for spec in LOGS.values()
+            if spec.account_links and _can_view(request.user, spec.model)
+        ],
     }
     return render(request, "accounts/detail.html", context)
 
