@@ -248,18 +248,13 @@ def _copy_ceiling(end: datetime) -> float:
     from django.db import transaction
 
     from logging_app import ingest
-    from logging_app.registry import LOGS
+    from logging_app.logs import LOGS
 
-    spec = LOGS["cdr"]
-    schema = ingest._schema("cdr")
-    rows = [ingest._validate(schema, record)[0] for record in _cdr_records(CEILING_ROWS, end)]
-    sources = {link.source: {row[link.source] for row in rows} for link in spec.account_links}
-    link = ingest._linker(spec.account_links, spec.model, sources)
-    rows = [ingest._with_defaults(spec.model, link(row)) for row in rows]
+    rows = ingest.prepared_rows("cdr", _cdr_records(CEILING_ROWS, end))
     for _ in range(2):
         with transaction.atomic():
             started = time.perf_counter()
-            ingest._copy_insert(spec.model, rows, len(rows))
+            ingest.copy_insert(LOGS["cdr"].model, rows, len(rows))
             spent = time.perf_counter() - started
             transaction.set_rollback(True)
     return CEILING_ROWS / spent

@@ -190,12 +190,8 @@ def _extensions(mapping: SiemMapping, row: Mapping[str, object]) -> dict[str, ob
     return extensions
 
 
-def account_name(source_log, row: Mapping[str, object] | None = None) -> str:
+def account_name(source_log: str, row: Mapping[str, object]) -> str:
     """The account a row's Security event is about: its event's `account_name`."""
-    if row is None:  # TODO(ingest package): callers pass the source log
-        row = source_log
-        fields = [s.siem.account_field for s in LOGS.values() if s.siem and s.siem.account_field]
-        return next((row[f] for f in fields if row.get(f)), "")
     mapping = _mapping(source_log)
     if mapping is None or not mapping.account_field:
         return ""

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from logging_app import access
+from logging_app.logs import LOGS
 from logging_app.models import (
     ActivationMessage,
     ConsoleUserProfile,
@@ -22,7 +23,6 @@ from logging_app.models import (
     SiemOutbox,
     WebSessionEvent,
 )
-from logging_app.logs import LOGS
 from logging_app.roles import SUPPORT
 from tests.factories import make_account, make_activation_message, make_log_record
 from tests.page import parse

@@ -693,7 +693,7 @@ def test_it_stores_a_large_batch_by_copy_as_bulk_create_would(monkeypatch):
     copied = records("copy-")
     with CaptureQueriesContext(connection) as queries:
         by_copy = ingest_records(log="web-sessions", records=copied)
-    monkeypatch.setattr(ingest, "COPY_MIN_ROWS", 10**9)
+    monkeypatch.setattr(ingest.store, "COPY_MIN_ROWS", 10**9)
     by_insert = ingest_records(log="web-sessions", records=records("insert-"))
     replay = ingest_records(log="web-sessions", records=copied[:1500])
 

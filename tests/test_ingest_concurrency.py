@@ -34,7 +34,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-# From this many records a batch takes the COPY path on PostgreSQL (ingest.COPY_MIN_ROWS).
+# From this many records a batch takes the COPY path on PostgreSQL (ingest.store.COPY_MIN_ROWS).
 LARGE = 1200
 SMALL = 40
 

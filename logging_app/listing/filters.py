@@ -18,6 +18,7 @@ from django.forms.utils import flatatt
 from django.utils.safestring import SafeString, mark_safe
 
 from .. import models, selectors
+from ..logs import LOGS
 from ..logs.spec import LogSpec
 
 
@@ -187,3 +188,7 @@ def filterset_for(spec: LogSpec) -> type[LogFilterSet]:
     """The FilterSet class of a log: its declared filters, after time, account and text."""
     meta = type("Meta", (LogFilterSet.Meta,), {"model": spec.model, "fields": list(spec.filters)})
     return type(f"{spec.model.__name__}Filter", (LogFilterSet,), {"spec": spec, "Meta": meta})
+
+
+# A log registered since adds a choice to the enumerations that name logs (Security's source).
+LOGS.on_reset(filterset_for.cache_clear)

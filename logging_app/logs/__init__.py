@@ -6,7 +6,7 @@ their specs. It is read on first use: the modules import the models, and the mod
 choices read `LOGS` back.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import import_module
 
 from django.conf import settings
@@ -39,6 +39,7 @@ class _Logs(Mapping[str, LogSpec]):
 
     def __init__(self) -> None:
         self._specs: dict[str, LogSpec] | None = None
+        self._reset_callbacks: list[Callable[[], None]] = []
 
     def _loaded(self) -> dict[str, LogSpec]:
         if self._specs is None:
@@ -55,6 +56,13 @@ class _Logs(Mapping[str, LogSpec]):
 
     def reset(self) -> None:
         self._specs = None
+        for callback in self._reset_callbacks:
+            callback()
+
+    def on_reset(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever the logs are read again (CONSOLE_EXTRA_LOGS changed):
+        what was made from the logs registered before (a cached schema) is forgotten."""
+        self._reset_callbacks.append(callback)
 
     def __getitem__(self, slug: str) -> LogSpec:
         return self._loaded()[slug]

@@ -1,0 +1,196 @@
+"""The demo's calls: the Call Details Record and the SIP Sessions."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from .. import models
+from .core import DAY, LOCAL_TIME, Demo, DemoAccount, iso
+
+CONFERENCE_ROOMS = ("+390612349001", "+390612349002")
+UNKNOWN_NUMBER = "+390612349999"
+TRUNKS = ("trunk-eu-1", "trunk-us-1")
+
+C = models.CallType
+D = models.Disposition
+H = models.HangupCause
+
+# Outcomes of a call between two users, and how often: (disposition, hangup cause, weight).
+INTERNAL_OUTCOMES = (
+    (D.ANSWERED, H.NORMAL_CLEARING, 60),
+    (D.NO_ANSWER, H.NO_ANSWER, 10),
+    (D.BUSY, H.USER_BUSY, 6),
+    (D.BUSY, H.CALL_REJECTED, 4),
+    (D.CANCEL, H.NORMAL_CLEARING, 4),
+    (D.CANCEL, H.NOT_DEFINED, 2),
+    (D.FAILED, H.NOT_DEFINED, 2),
+    (D.FAILED, H.BEARERCAPABILITY_NOTAVAIL, 1),
+)
+# Calls that go out by a trunk.
+TRUNK_OUTCOMES = (
+    (D.ANSWERED, H.NORMAL_CLEARING, 6),
+    (D.NO_ANSWER, H.NO_USER_RESPONSE, 2),
+    (D.FAILED, H.NORMAL_CIRCUIT_CONGESTION, 1),
+    (D.FAILED, H.SUBSCRIBER_ABSENT, 1),
+)
+NO_ROUTE = (D.FAILED, H.NO_ROUTE_DESTINATION, 1)
+# (kind of call, weight): kinds are the call types plus calls out by a trunk or to nobody.
+CALL_KINDS = (
+    ("CALL", 80),
+    ("TRUNK", 8),
+    ("NO_ROUTE", 2),
+    ("TRANSFER", 4),
+    ("3-WAY", 3),
+    ("CONFERENCE", 3),
+)
+
+
+def cdr_records(demo: Demo) -> list[dict]:
+    kinds, weights = zip(*CALL_KINDS, strict=True)
+    plan: list[tuple[str, tuple | None]] = [
+        *(("CALL", outcome) for outcome in INTERNAL_OUTCOMES),
+        *(("TRUNK", outcome) for outcome in TRUNK_OUTCOMES),
+        *((kind, None) for kind in kinds if kind not in {"CALL", "TRUNK"}),
+    ]
+    calls = len(demo.accounts) * demo.days * 2
+    plan += [(kind, None) for kind in demo.rng.choices(kinds, weights, k=calls - len(plan))]
+    records = []
+    for sequence, (kind, outcome) in enumerate(plan, start=1):
+        records += _call(demo, kind, outcome, sequence)
+    return records
+
+
+def _outcome(demo: Demo, outcomes: Sequence[tuple]) -> tuple:
+    return demo.rng.choices(outcomes, weights=[weight for *_, weight in outcomes])[0]
+
+
+def _leg(
+    demo: Demo,
+    *,
+    when: datetime,
+    caller: DemoAccount,
+    callee: DemoAccount | None,
+    call_id: str,
+    call_type: str,
+    outcome: tuple,
+    callee_number: str = "",
+    callee_name: str = "",
+    route: str = "",
+) -> dict:
+    disposition, hangup_cause, _ = outcome
+    ringing = demo.rng.randint(2, 25)
+    talking = demo.rng.randint(5, 1800) if disposition == D.ANSWERED else 0
+    return {
+        "event_id": demo.uuid(),
+        "call_date": iso(when, LOCAL_TIME),
+        "caller_number": caller.virtual_number,
+        "caller": caller.description,
+        "caller_group": caller.group,
+        "callee_number": callee.virtual_number if callee else callee_number,
+        "callee": callee.description if callee else callee_name,
+        "callee_group": callee.group if callee else "",
+        "total_duration": ringing + talking,
+        "call_duration": talking,
+        "disposition": disposition,
+        "hangup_cause": hangup_cause,
+        "call_id": call_id,
+        "call_type": call_type,
+        "call_route": route,
+    }
+
+
+def _call(demo: Demo, kind: str, outcome: tuple | None, sequence: int) -> list[dict]:
+    # Calls end well before now: the CDR lists only finished calls.
+    when = demo.moment(before=timedelta(hours=1))
+    call_id = f"{int(when.timestamp())}.{sequence}"
+    answered = INTERNAL_OUTCOMES[0]
+    caller, callee = demo.pair()
+    leg = {"caller": caller, "call_id": call_id}
+    match kind:
+        case "CALL":
+            outcome = outcome or _outcome(demo, INTERNAL_OUTCOMES)
+            return [_leg(demo, when=when, callee=callee, call_type=C.CALL, outcome=outcome, **leg)]
+        case "TRUNK":
+            return [
+                _leg(
+                    demo,
+                    when=when,
+                    callee=None,
+                    callee_number=f"+4420794{demo.rng.randint(0, 99999):05d}",
+                    route=demo.rng.choice(TRUNKS),
+                    call_type=C.CALL,
+                    outcome=outcome or _outcome(demo, TRUNK_OUTCOMES),
+                    **leg,
+                )
+            ]
+        case "NO_ROUTE":
+            return [
+                _leg(
+                    demo,
+                    when=when,
+                    callee=None,
+                    callee_number=UNKNOWN_NUMBER,
+                    call_type=C.CALL,
+                    outcome=NO_ROUTE,
+                    **leg,
+                )
+            ]
+        case "TRANSFER" | "3-WAY":
+            # The first leg is answered; then the callee is transferred, or a third
+            # party invited, on the same call id.
+            third = demo.rng.choice([a for a in demo.accounts if a not in (caller, callee)])
+            first = _leg(demo, when=when, callee=callee, call_type=kind, outcome=answered, **leg)
+            later = when + timedelta(seconds=first["call_duration"] // 2 + 1)
+            outcome = _outcome(demo, INTERNAL_OUTCOMES[:4])
+            second = _leg(demo, when=later, callee=third, call_type=kind, outcome=outcome, **leg)
+            return [first, second]
+        case "CONFERENCE":
+            room = demo.rng.randrange(len(CONFERENCE_ROOMS))
+            people = demo.rng.sample(demo.accounts, demo.rng.randint(3, 5))
+            return [
+                _leg(
+                    demo,
+                    when=when + timedelta(seconds=demo.rng.randint(0, 120)),
+                    caller=person,
+                    callee=None,
+                    callee_number=CONFERENCE_ROOMS[room],
+                    callee_name=f"Conference room {room + 1}",
+                    call_id=call_id,
+                    call_type=C.CONFERENCE,
+                    outcome=answered,
+                )
+                for person in people
+            ]
+    raise ValueError(kind)
+
+
+def sip_records(demo: Demo) -> list[dict]:
+    """A session a day per account: CONNECT and DISCONNECT carry the address only."""
+    records = []
+    for account in demo.accounts:
+        for day in range(demo.days):
+            connected = demo.start + day * DAY + timedelta(hours=demo.rng.uniform(6, 10))
+            hours = timedelta(hours=demo.rng.uniform(1, 10))
+            address = f"{account.address}:{demo.rng.randint(1024, 65535)}"
+            uri = f"sip:{account.username}@voice.example"
+            steps = [
+                (connected, "", models.SipEvent.CONNECT, f"TLS connection from {address}"),
+                (connected + timedelta(seconds=2), account.username, models.SipEvent.REGISTER,
+                 f"REGISTER {uri} 200 OK"),
+                (connected + hours, account.username, models.SipEvent.UNREGISTER,
+                 f"REGISTER {uri} expires=0 200 OK"),
+                (connected + hours + timedelta(seconds=1), "", models.SipEvent.DISCONNECT,
+                 "TLS connection closed by the client"),
+            ]  # fmt: skip
+            records += [
+                {
+                    "event_id": demo.uuid(),
+                    "timestamp": iso(moment),
+                    "username": username,
+                    "event": event,
+                    "details": details,
+                    "remote_address": address,
+                }
+                for moment, username, event, details in steps
+                if moment < demo.now  # a session still open has not ended yet
+            ]
+    return records

@@ -1,0 +1,110 @@
+"""The logs of calls: the Call Details Record and the SIP Sessions."""
+
+from django.db import models
+
+from .accounts import account_link
+from .base import CodeField, LogRecord, ManualChoices
+
+# --- Call Details Record ------------------------------------------------------------------
+
+
+class Disposition(ManualChoices):
+    ANSWERED = "ANSWERED"
+    NO_ANSWER = "NO_ANSWER"
+    BUSY = "BUSY"
+    FAILED = "FAILED"
+    CANCEL = "CANCEL"
+
+
+class HangupCause(ManualChoices):
+    NOT_DEFINED = "NOT_DEFINED"
+    NO_ROUTE_DESTINATION = "NO_ROUTE_DESTINATION"
+    NORMAL_CLEARING = "NORMAL_CLEARING"
+    USER_BUSY = "USER_BUSY"
+    NO_ANSWER = "NO_ANSWER"
+    CALL_REJECTED = "CALL_REJECTED"
+    BEARERCAPABILITY_NOTAVAIL = "BEARERCAPABILITY_NOTAVAIL"
+    NO_USER_RESPONSE = "NO_USER_RESPONSE"
+    NORMAL_CIRCUIT_CONGESTION = "NORMAL_CIRCUIT_CONGESTION"
+    SUBSCRIBER_ABSENT = "SUBSCRIBER_ABSENT"
+
+
+class CallType(ManualChoices):
+    CALL = "CALL"
+    THREE_WAY = "3-WAY"
+    CONFERENCE = "CONFERENCE"
+    TRANSFER = "TRANSFER"
+
+
+# Calls between two users: the CDR privacy policy applies to these only.
+DIRECT_CALL_TYPES = frozenset({CallType.CALL, CallType.TRANSFER})
+
+
+class CallDetailRecord(LogRecord):
+    call_date = models.DateTimeField("call date")
+    caller_number = models.CharField("caller number", max_length=32)
+    caller = models.CharField(max_length=255, blank=True)
+    caller_group = models.CharField("caller group", max_length=255, blank=True)
+    callee_number = models.CharField("callee number", max_length=32)
+    callee = models.CharField(max_length=255, blank=True)
+    callee_group = models.CharField("callee group", max_length=255, blank=True)
+    total_duration = models.PositiveIntegerField("total duration", help_text="Seconds.")
+    call_duration = models.PositiveIntegerField("call duration", help_text="Seconds.")
+    disposition = CodeField(max_length=16, choices=Disposition.choices)
+    hangup_cause = CodeField("hangup cause", max_length=32, choices=HangupCause.choices)
+    call_id = CodeField("call id", max_length=64)
+    call_type = CodeField("call type", max_length=16, choices=CallType.choices)
+    call_route = models.CharField("call route", max_length=255, blank=True)
+    caller_account = account_link("calls_made")
+    callee_account = account_link("calls_received")
+
+    class Meta:
+        ordering = ["-call_date", "-id"]
+        verbose_name = "call detail record"
+        indexes = [
+            models.Index(fields=["call_date", "id"], name="cdr_time"),
+            models.Index(fields=["caller_account", "call_date"], name="cdr_caller_time"),
+            models.Index(fields=["callee_account", "call_date"], name="cdr_callee_time"),
+            models.Index(fields=["disposition", "call_date"], name="cdr_disposition_time"),
+            models.Index(fields=["hangup_cause", "call_date"], name="cdr_hangup_time"),
+            models.Index(fields=["call_type", "call_date"], name="cdr_type_time"),
+            models.Index(fields=["call_id"], name="cdr_call_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caller_number} → {self.callee_number} ({self.call_id})"
+
+
+# --- SIP Sessions -------------------------------------------------------------------------
+
+
+class SipEvent(ManualChoices):
+    CONNECT = "CONNECT"
+    REGISTER = "REGISTER"
+    UNREGISTER = "UNREGISTER"
+    DISCONNECT = "DISCONNECT"
+
+
+class SipSessionEvent(LogRecord):
+    timestamp = models.DateTimeField()
+    username = models.CharField(max_length=150, blank=True)
+    event = CodeField(max_length=16, choices=SipEvent.choices)
+    details = models.TextField(blank=True)
+    remote_address = CodeField("remote address", max_length=64)
+    account = account_link("sip_events")
+    # True when the username was bound by reconciliation, not reported by the appliance.
+    reconciled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        verbose_name = "SIP session event"
+        indexes = [
+            models.Index(fields=["timestamp", "id"], name="sip_time"),
+            models.Index(fields=["account", "timestamp"], name="sip_account_time"),
+            models.Index(fields=["username", "timestamp"], name="sip_name_time"),
+            models.Index(fields=["event", "timestamp"], name="sip_event_time"),
+            models.Index(fields=["remote_address", "timestamp"], name="sip_address_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.username or self.remote_address}"
