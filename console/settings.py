@@ -252,7 +252,7 @@ LOGGING = {
 }
 
 # Background jobs -------------------------------------------------------------------------
-# `manage.py run_worker` runs the jobs of logging_app/jobs.py; docs/siem.md and
+# `manage.py run_worker` runs the jobs of logging_app/jobs/; docs/siem.md and
 # docs/jobs.md describe them.
 
 

@@ -1,0 +1,85 @@
+"""Purging: what the logs' own rules and the retention settings no longer keep."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+
+from ..logs import LOGS
+from ..selectors import Cursor
+from .report import log_result
+
+PURGE_BATCH = 5000
+
+
+@dataclass
+class PurgeResult:
+    # Rows deleted by log slug: a log's own rules' (the CDR policy's) and its retention's.
+    deleted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.deleted.values())
+
+    def __str__(self) -> str:
+        purged = [f"{count} {log}" for log, count in self.deleted.items() if count]
+        return "purge_logs: " + (", ".join(purged) + " rows deleted" if purged else "nothing due")
+
+
+def _before(now: datetime, days: int) -> datetime | None:
+    """`days` before `now`; None when that is before the first representable date."""
+    try:
+        return now - timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _delete_in_batches(queryset: QuerySet, time_field: str, batch_size: int) -> int:
+    """Delete the queryset's rows, oldest first, `batch_size` at a time.
+
+    Each DELETE is short, so ingest and page views wait for none of them for long. Each
+    batch starts where the last one ended (a keyset on time and id, as the list pages
+    page), rather than at the oldest row: the index entries of rows just deleted stay in
+    the index until VACUUM, and walking over them again every batch would make a large
+    purge quadratic.
+    """
+    model: type[Model] = queryset.model
+    deleted, last = 0, None
+    while True:
+        batch = queryset.filter(last.later(time_field)) if last else queryset
+        rows = list(batch.order_by(time_field, "pk").values_list(time_field, "pk")[:batch_size])
+        if not rows:
+            return deleted
+        # Counted for this model only: a Security event's outbox row goes with it (and
+        # only the ids of the events are read to find it).
+        ids = [pk for _, pk in rows]
+        _, by_model = model.objects.filter(pk__in=ids).only("pk").delete()
+        deleted += by_model.get(model._meta.label, 0)
+        last = Cursor(*rows[-1])
+
+
+def purge_logs(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) -> PurgeResult:
+    """Delete what the logs' own rules and the retention settings no longer keep.
+
+    A log's rules are its spec's `expired` rows (the CDR policy's direct calls). Each log
+    keeps its rows RETENTION_DAYS_<LOG> days (0: forever). Security events rewritten from
+    purged rows keep their own data.
+    """
+    now = now or timezone.now()
+    result = PurgeResult()
+    deleted = result.deleted
+    for spec in LOGS.values():
+        if spec.expired is not None:
+            deleted[spec.slug] = _delete_in_batches(spec.expired(now), spec.time_field, batch_size)
+    for spec in LOGS.values():
+        days = settings.RETENTION_DAYS.get(spec.slug, 0)
+        cutoff = _before(now, days) if days else None
+        if cutoff is None:
+            continue
+        expired = spec.model.objects.filter(**{f"{spec.time_field}__lt": cutoff})
+        count = _delete_in_batches(expired, spec.time_field, batch_size)
+        deleted[spec.slug] = deleted.get(spec.slug, 0) + count
+    log_result(result, changed=result.changed)
+    return result
