@@ -25,7 +25,7 @@ BENCH_ARGS ?=
 # Prints "empty" when no account and no log row is stored yet: `make run` then loads demo data.
 define DB_IS_EMPTY
 from logging_app.models import Account
-from logging_app.registry import LOGS
+from logging_app.logs import LOGS
 has_data = Account.objects.exists() or any(s.model.objects.exists() for s in LOGS.values())
 print("data" if has_data else "empty")
 endef

@@ -16,5 +16,8 @@ class LoggingAppConfig(AppConfig):
 
         user_locked_out.connect(record_lockout, dispatch_uid="console_record_lockout")
         user_logged_in.connect(start_idle_clock, dispatch_uid="console_start_idle_clock")
-        # After every app's migrations, so that each log's model has its permissions.
-        post_migrate.connect(roles_sync_after_migrate, dispatch_uid="console_roles_sync")
+        # After migrate: roles_sync makes the permissions of each log's model, whichever
+        # app it belongs to, before it gives them.
+        post_migrate.connect(
+            roles_sync_after_migrate, sender=self, dispatch_uid="console_roles_sync"
+        )

@@ -37,6 +37,9 @@ def roles_sync(apps=global_apps) -> None:
     administrators.permissions.add(
         *logging_permissions,
         *permission_model.objects.filter(content_type__app_label="auth"),
+        *permission_model.objects.filter(
+            content_type__app_label__in={label for label, _ in log_models}
+        ),
     )
     support, _ = group_model.objects.get_or_create(name=SUPPORT)
     views = permission_model.objects.filter(codename__startswith="view_")

@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
+from logging_app.logs import LOGS, LogSpec
 from logging_app.roles import SUPPORT
+from tests.ninth_log import NINTH_LOG
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +53,10 @@ def support_client(support_user: User) -> Client:
 def no_perm_client(db) -> Client:
     """Signed in, but with no permission at all."""
     return _signed_in(User.objects.create_user("nobody", password="nobody-password-123"))
+
+
+@pytest.fixture
+def ninth_log(settings) -> LogSpec:
+    """The ninth log (tests/ninth_log) registered for this test only, after the eight."""
+    settings.CONSOLE_EXTRA_LOGS = [NINTH_LOG]
+    return LOGS["voicemail"]

@@ -14,6 +14,8 @@ from django.db.models import Model
 from django.utils import timezone
 
 from logging_app import models
+from logging_app.logs import LogSpec
+from tests.ninth_log.models import VoicemailAction, VoicemailEvent
 
 _numbers = itertools.count(1)
 
@@ -179,6 +181,22 @@ def make_activation_message(**overrides) -> models.ActivationMessage:
     return models.ActivationMessage.objects.create(**fields)
 
 
+def make_voicemail_event(**overrides) -> VoicemailEvent:
+    """A row of the ninth log (tests/ninth_log), whose tests register it."""
+    n = _next()
+    _name_of(overrides, link="account", source="account_name")
+    timestamp = overrides.get("timestamp", _now())
+    fields = {
+        "timestamp": timestamp,
+        "action": VoicemailAction.LEFT,
+        "account_name": f"mailbox{n}",
+        "caller_number": f"+3909{n:08d}",
+        "duration": 42,
+        "heard": timestamp + timedelta(minutes=5),
+    } | overrides
+    return VoicemailEvent.objects.create(**fields)
+
+
 LOG_FACTORIES: dict[str, Callable[..., Model]] = {
     "security": make_security_event,
     "system": make_system_event,
@@ -188,6 +206,7 @@ LOG_FACTORIES: dict[str, Callable[..., Model]] = {
     "secure-messages": make_secure_message,
     "install-messages": make_install_message,
     "activation-messages": make_activation_message,
+    "voicemail": make_voicemail_event,
 }
 
 
@@ -230,4 +249,30 @@ def secure_message_report(**overrides) -> dict:
         "status": "ENQUEUED",
         "received": "2026-11-24T10:00:00Z",
     }
+    return record | overrides
+
+
+def minimal_report(spec: LogSpec, **overrides) -> dict:
+    """A record of the log as the appliance names its fields, with only those the log cannot
+    do without (its key, and what the model neither defaults nor leaves empty), each a plain
+    value, dated 2026-11-24 09:00 UTC; overrides replace fields."""
+    wire_names = {name: wire for wire, name in spec.ingest_names.items()}
+    plain = {
+        "DateTimeField": "2026-11-24T09:00:00+00:00",
+        "BooleanField": False,
+        "GenericIPAddressField": "192.0.2.1",
+    }
+    record = {}
+    for field in spec.model._meta.concrete_fields:
+        optional = field.primary_key or field.null or field.blank or field.has_default()
+        if optional and field.name != spec.key_field:
+            continue
+        kind = field.get_internal_type()
+        if field.choices:
+            value = field.flatchoices[0][0]
+        elif kind == "UUIDField":
+            value = str(uuid.uuid4())
+        else:
+            value = plain.get(kind, 0 if kind.endswith("IntegerField") else "x")
+        record[wire_names.get(field.name, field.name)] = value
     return record | overrides

@@ -3,6 +3,8 @@
 A small tree over the standard library's HTMLParser, enough for the console's own pages.
 """
 
+import csv
+import io
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -101,6 +103,27 @@ def log_table(response: HttpResponse) -> LogTable:
     # The "no records" row is one cell spanning the table.
     rows = [cells for cells in rows if not (len(cells) == 1 and "colspan" in cells[0].attrs)]
     return LogTable(headers, rows)
+
+
+def row_ids(response: HttpResponse) -> list[int]:
+    """The records a list shows, by the id their timestamp links to."""
+    return [
+        int(row[0].find("a").attrs["href"].rstrip("/").rsplit("/", 1)[1])
+        for row in log_table(response).rows
+    ]
+
+
+def record_fields(response: HttpResponse) -> dict[str, str]:
+    """The record a detail page shows: label → value, in the page's order."""
+    record = parse(response).find("dl", cls="record")
+    labels = [dt.text for dt in record.find_all("dt")]
+    values = [dd.text for dd in record.find_all("dd")]
+    return dict(zip(labels, values, strict=True))
+
+
+def csv_rows(response) -> list[list[str]]:
+    """A streamed CSV export, header first."""
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 def errors(response: HttpResponse) -> list[str]:

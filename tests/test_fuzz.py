@@ -334,15 +334,7 @@ def rows(db) -> dict[str, list[int]]:
         make_account(username=name)
     ids = {}
     for slug in LOGS:
-        links = {
-            "security": {"account": alice},
-            "web-sessions": {"account": alice},
-            "cdr": {"caller_account": alice},
-            "sip-sessions": {"account": alice},
-            "secure-messages": {"sender_account": alice},
-            "install-messages": {"account": alice},
-            "activation-messages": {"account": alice},
-        }.get(slug, {})
+        links = {link.link: alice for link in LOGS[slug].account_links[:1]}
         ids[slug] = [make_log_record(slug, **links).pk, make_log_record(slug).pk]
     return ids
 
@@ -989,14 +981,17 @@ EXTREME_NUMBER = "+390600000001"
 
 
 def _extreme_records(log: str, moment: str) -> dict:
+    """A record of `log` at `moment` in each of its times, naming the extreme account
+    wherever it names an account (by username, or by number)."""
     record = _base_record(log, 0)
     for name, field in _wire_fields(log).items():
         if field.get_internal_type() == "DateTimeField":
             record[name] = moment
-        elif name in ("account", "principal", "username", "from", "to"):
-            record[name] = EXTREME_USER
-        elif name in ("caller_number", "callee_number"):
-            record[name] = EXTREME_NUMBER
+    spec = LOGS[log]
+    wire_names = {model_name: wire for wire, model_name in spec.ingest_names.items()}
+    extreme = {"username": EXTREME_USER, "virtual_number": EXTREME_NUMBER}
+    for link in spec.account_links:
+        record[wire_names.get(link.source, link.source)] = extreme[link.match]
     return record
 
 
@@ -1008,8 +1003,7 @@ def _every_page(slugs: Iterable[str]) -> list[tuple[str, str]]:
         pages += [(url, ""), (url, "export=csv"), (url, "sort=-" + LOGS[slug].time_field)]
         pages += [(url, "since=0001-01-01T00:00:00&until=9999-12-31T23:59:59")]
         pages += [(url, f"account={EXTREME_USER}"), (url, f"account={EXTREME_USER}&export=csv")]
-        if slug == "security":
-            pages.append((url, "export=cef"))
+        pages += [(url, f"export={name}") for name in LOGS[slug].exports]
         for pk in LOGS[slug].model.objects.values_list("pk", flat=True):
             pages.append((f"{url}{pk}/", ""))
     return pages

@@ -11,6 +11,7 @@ from django.db.models import Count
 from logging_app import models
 from logging_app.demo import demo_records
 from logging_app.logs import LOGS
+from logging_app.logs.spec import BOOLEAN
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +70,13 @@ def test_it_spreads_security_severities_from_0_to_10():
 
 
 @pytest.mark.usefixtures("demo_data")
-def test_it_covers_both_values_of_the_booleans():
-    for model, name in [
-        (models.InstallMessage, "sent"),
-        (models.ActivationMessage, "sent"),
-        (models.ActivationMessage, "consumed"),
-        (models.SecureMessage, "tech_message"),
-    ]:
-        assert set(model.objects.values_list(name, flat=True)) == {True, False}, name
+@pytest.mark.parametrize(
+    ("spec", "name"),
+    [(spec, c.name) for spec in LOGS.values() for c in spec.columns if c.kind == BOOLEAN],
+    ids=lambda value: getattr(value, "slug", value),
+)
+def test_it_covers_both_values_of_the_booleans(spec, name):
+    assert set(spec.model.objects.values_list(name, flat=True)) == {True, False}
 
 
 @pytest.mark.usefixtures("demo_data")

@@ -1,11 +1,10 @@
 """The list page of each of the eight logs: columns, order, filters, pages, sorting, CSV."""
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urljoin
 
 import pytest
+from django.core.validators import MaxValueValidator
 from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
@@ -14,7 +13,7 @@ from django.urls import reverse
 from logging_app import models, selectors
 from logging_app.logs import LOGS
 from tests.factories import make_account, make_call_detail_record, make_log_record
-from tests.page import errors, log_table, main_text, parse
+from tests.page import csv_rows, errors, log_table, main_text, parse, row_ids
 
 ALL_LOGS = list(LOGS)
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -25,7 +24,9 @@ T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 # of rows.
 MAX_QUERIES_PER_LIST = 12
 
-# The manual's fields in the manual's order, the record's time first (DESIGN).
+# The manual's fields in the manual's order, the record's time first (DESIGN): the manual's
+# names are pinned here, once; the other tests read the columns from the logs' specs
+# (test_logs_conformance.py), which this holds to the manual.
 COLUMNS = {
     "security": ["Timestamp", "Severity", "Signature id", "Name", "Source log", "Details"],
     "system": ["Timestamp", "Event type", "Level", "Message", "Details"],
@@ -79,45 +80,25 @@ COLUMNS = {
     ],
 }
 
-# Every enumerated field of each log, filterable by its field name.
+
+def _small_range(field) -> bool:
+    return any(isinstance(v, MaxValueValidator) and v.limit_value <= 10 for v in field.validators)
+
+
+# Every enumerated field of each log (its choices, or a small range: a severity, 0–10),
+# filterable by its field name.
 ENUMERATED = [
-    ("security", "severity"),
-    ("security", "source_log"),
-    ("system", "event_type"),
-    ("system", "level"),
-    ("web-sessions", "event_type"),
-    ("cdr", "disposition"),
-    ("cdr", "hangup_cause"),
-    ("cdr", "call_type"),
-    ("sip-sessions", "event"),
-    ("secure-messages", "status"),
-    ("install-messages", "variant"),
-    ("install-messages", "message_type"),
-    ("activation-messages", "message_type"),
+    (slug, field.name)
+    for slug, spec in LOGS.items()
+    for field in spec.model._meta.concrete_fields
+    if field.choices or _small_range(field)
 ]
 
-# A text field of each log that the free-text filter `q` searches.
-SEARCHED = {
-    "security": "name",
-    "system": "message",
-    "web-sessions": "principal",
-    "cdr": "callee",
-    "sip-sessions": "details",
-    "secure-messages": "recipient",
-    "install-messages": "platform",
-    "activation-messages": "sent_by",
-}
 
-# How a row of each log names an account (the Account link the factory fills from).
-ACCOUNT_LINK = {
-    "security": "account",
-    "web-sessions": "account",
-    "cdr": "caller_account",
-    "sip-sessions": "account",
-    "secure-messages": "sender_account",
-    "install-messages": "account",
-    "activation-messages": "account",
-}
+def _searched(slug: str) -> str:
+    """A text field of the log that the free-text filter `q` searches and the list shows."""
+    spec = LOGS[slug]
+    return next(name for name in spec.search_fields if spec.column(name).listed)
 
 
 def _url(slug: str) -> str:
@@ -128,23 +109,11 @@ def _at(slug: str, moment: datetime, **overrides) -> Model:
     return make_log_record(slug, **{LOGS[slug].time_field: moment}, **overrides)
 
 
-def _row_ids(response) -> list[int]:
-    """The records listed, by the id their timestamp links to."""
-    return [
-        int(row[0].find("a").attrs["href"].rstrip("/").rsplit("/", 1)[1])
-        for row in log_table(response).rows
-    ]
-
-
 def _values(model_field_name: str, slug: str) -> list[str]:
     if model_field_name == "severity":
         return ["0", "5", "10"]
     field = LOGS[slug].model._meta.get_field(model_field_name)
     return [value for value, _ in field.choices][:3]
-
-
-def _csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 @pytest.mark.django_db
@@ -183,7 +152,7 @@ def test_it_lists_newest_first(admin_client, slug):
     response = admin_client.get(_url(slug))
 
     expected = [newest.pk, middle.pk, oldest.pk, tied_second.pk, tied_first.pk]
-    assert _row_ids(response) == expected
+    assert row_ids(response) == expected
 
 
 @pytest.mark.django_db
@@ -199,9 +168,9 @@ def test_it_filters_by_since_and_until(admin_client, slug):
         _url(slug), {"since": "2026-11-24T06:30:00", "until": "2026-11-24T07:30:00"}
     )
 
-    assert _row_ids(since) == [late.pk, middle.pk]
-    assert _row_ids(until) == [middle.pk, early.pk]
-    assert _row_ids(both) == [middle.pk]
+    assert row_ids(since) == [late.pk, middle.pk]
+    assert row_ids(until) == [middle.pk, early.pk]
+    assert row_ids(both) == [middle.pk]
 
 
 @pytest.mark.django_db
@@ -212,22 +181,8 @@ def test_it_reads_since_in_the_viewers_time_zone(admin_client, settings):
 
     response = admin_client.get(_url("system"), {"since": "2026-11-24T11:00:00"})
 
-    assert _row_ids(response) == [later.pk]
+    assert row_ids(response) == [later.pk]
     assert log_table(response).column("Timestamp") == ["2026-11-24 12:00:00"]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("slug", list(ACCOUNT_LINK))
-def test_it_filters_by_account(admin_client, slug):
-    alice, bob = make_account(username="alice"), make_account(username="bob")
-    link = ACCOUNT_LINK[slug]
-    mine = [make_log_record(slug, **{link: alice}) for _ in range(2)]
-    make_log_record(slug, **{link: bob})
-    make_log_record(slug)
-
-    response = admin_client.get(_url(slug), {"account": "alice"})
-
-    assert sorted(_row_ids(response)) == sorted(row.pk for row in mine)
 
 
 @pytest.mark.django_db
@@ -236,13 +191,13 @@ def test_it_filters_by_account(admin_client, slug):
 )
 def test_it_filters_by_account_on_either_side(admin_client, slug, link):
     alice = make_account(username="alice")
-    sent = make_log_record(slug, **{ACCOUNT_LINK[slug]: alice})
+    sent = make_log_record(slug, **{LOGS[slug].account_links[0].link: alice})
     received = make_log_record(slug, **{link: alice})
     make_log_record(slug)
 
     response = admin_client.get(_url(slug), {"account": "alice"})
 
-    assert sorted(_row_ids(response)) == sorted([sent.pk, received.pk])
+    assert sorted(row_ids(response)) == sorted([sent.pk, received.pk])
 
 
 @pytest.mark.django_db
@@ -261,8 +216,8 @@ def test_it_pages_an_accounts_calls_made_and_received_as_one_list(admin_client):
     third = admin_client.get(urljoin(_url("cdr"), _link(second, "next")))
     back = admin_client.get(urljoin(_url("cdr"), _link(third, "prev")))
 
-    assert _row_ids(first) + _row_ids(second) + _row_ids(third) == mine
-    assert _row_ids(back) == _row_ids(second)
+    assert row_ids(first) + row_ids(second) + row_ids(third) == mine
+    assert row_ids(back) == row_ids(second)
 
 
 @pytest.mark.django_db
@@ -275,19 +230,19 @@ def test_it_filters_by_an_account_name_no_longer_in_the_directory(admin_client, 
 
     response = admin_client.get(_url(slug), {"account": "ghost"})
 
-    assert _row_ids(response) == [kept.pk]
+    assert row_ids(response) == [kept.pk]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", ALL_LOGS)
 def test_it_filters_by_free_text(admin_client, slug):
-    field = SEARCHED[slug]
+    field = _searched(slug)
     found = make_log_record(slug, **{field: "with a NeedLE inside"})
     make_log_record(slug, **{field: "hay"})
 
     response = admin_client.get(_url(slug), {"q": "needle"})
 
-    assert _row_ids(response) == [found.pk]
+    assert row_ids(response) == [found.pk]
 
 
 @pytest.mark.django_db
@@ -299,8 +254,8 @@ def test_it_filters_by_each_enumerated_field(admin_client, slug, field):
     one = admin_client.get(_url(slug), {field: values[0]})
     several = admin_client.get(f"{_url(slug)}?{field}={values[0]}&{field}={values[-1]}")
 
-    assert _row_ids(one) == [rows[values[0]].pk]
-    assert sorted(_row_ids(several)) == sorted([rows[values[0]].pk, rows[values[-1]].pk])
+    assert row_ids(one) == [rows[values[0]].pk]
+    assert sorted(row_ids(several)) == sorted([rows[values[0]].pk, rows[values[-1]].pk])
 
 
 @pytest.mark.django_db
@@ -311,7 +266,7 @@ def test_it_filters_by_several_dispositions(admin_client):
 
     response = admin_client.get("/logging/cdr/?disposition=BUSY&disposition=FAILED")
 
-    assert sorted(_row_ids(response)) == sorted([busy.pk, failed.pk])
+    assert sorted(row_ids(response)) == sorted([busy.pk, failed.pk])
     assert sorted(log_table(response).column("Disposition")) == ["BUSY", "FAILED"]
 
 
@@ -372,7 +327,7 @@ def test_it_filters_by_ip_address_and_refuses_a_bad_one(admin_client):
     good = admin_client.get(_url("web-sessions"), {"ip_address": "203.0.113.7"})
     bad = admin_client.get(_url("web-sessions"), {"ip_address": "not-an-address"})
 
-    assert _row_ids(good) == [found.pk]
+    assert row_ids(good) == [found.pk]
     assert bad.status_code == 400
     assert errors(bad)
 
@@ -409,55 +364,6 @@ def test_it_never_fails_on_odd_parameters(admin_client, slug, query):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug", ALL_LOGS)
-def test_it_links_the_timestamp_to_the_detail(admin_client, slug):
-    record = make_log_record(slug)
-
-    table = log_table(admin_client.get(_url(slug)))
-    href = table.rows[0][0].find("a").attrs["href"]
-    response = admin_client.get(href)
-
-    assert href == f"/logging/{slug}/{record.pk}/"
-    assert response.status_code == 200
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("slug", "header"),
-    [
-        ("web-sessions", "Principal"),
-        ("cdr", "Caller number"),
-        ("cdr", "Caller"),
-        ("secure-messages", "From"),
-        ("install-messages", "Account"),
-        ("activation-messages", "Account"),
-    ],
-)
-def test_it_links_accounts_to_the_account_page(admin_client, slug, header):
-    alice = make_account(username="alice", description="Alice Rossi")
-    make_log_record(slug, **{ACCOUNT_LINK[slug]: alice})
-
-    table = log_table(admin_client.get(_url(slug)))
-    cell = table.rows[0][table.headers.index(header)]
-    response = admin_client.get(cell.links[0])
-
-    assert cell.links == ["/accounts/alice/"]
-    assert response.status_code == 200
-    assert "Account alice" in main_text(response)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("slug", "header"), [("cdr", "Callee"), ("secure-messages", "To")])
-def test_it_links_the_other_party_too(admin_client, slug, header):
-    link = {"cdr": "callee_account", "secure-messages": "recipient_account"}[slug]
-    make_log_record(slug, **{link: make_account(username="bob")})
-
-    table = log_table(admin_client.get(_url(slug)))
-
-    assert table.rows[0][table.headers.index(header)].links == ["/accounts/bob/"]
-
-
-@pytest.mark.django_db
 def test_it_does_not_link_the_systems_own_principal(admin_client):
     make_log_record("web-sessions", principal=models.ANONYMOUS_PRINCIPAL)
 
@@ -482,7 +388,7 @@ def test_it_shows_a_name_that_cannot_be_an_account_page(admin_client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", ALL_LOGS)
 def test_it_escapes_what_the_appliance_sent(admin_client, slug):
-    make_log_record(slug, **{SEARCHED[slug]: "<script>alert(1)</script>"})
+    make_log_record(slug, **{_searched(slug): "<script>alert(1)</script>"})
 
     response = admin_client.get(_url(slug))
 
@@ -549,8 +455,8 @@ def test_it_says_a_sip_event_is_unbound(admin_client):
 def test_it_tags_enumerations_and_marks_numbers_and_times(admin_client):
     make_call_detail_record(disposition="NO_ANSWER", call_type="3-WAY", total_duration=75)
 
-    row = log_table(admin_client.get(_url("cdr"))).rows[0]
-    headers = COLUMNS["cdr"]
+    table = log_table(admin_client.get(_url("cdr")))
+    row, headers = table.rows[0], table.headers
 
     assert row[headers.index("Disposition")].find("span").classes == {"tag", "tag-no_answer"}
     assert row[headers.index("Call type")].find("span").classes == {"tag", "tag-3-way"}
@@ -611,7 +517,7 @@ def test_it_links_a_call_id_to_all_legs_of_the_call(admin_client):
     )
     response = admin_client.get(row[11].find("a").attrs["href"])
 
-    assert sorted(_row_ids(response)) == sorted(leg.pk for leg in legs)
+    assert sorted(row_ids(response)) == sorted(leg.pk for leg in legs)
 
 
 @pytest.mark.django_db
@@ -632,7 +538,7 @@ def test_it_links_a_sip_username_to_that_accounts_sip_events(admin_client):
     response = admin_client.get(href)
 
     assert href == "/logging/sip-sessions/?account=alice"
-    assert sorted(_row_ids(response)) == sorted(row.pk for row in mine)
+    assert sorted(row_ids(response)) == sorted(row.pk for row in mine)
 
 
 @pytest.mark.django_db
@@ -687,7 +593,7 @@ def test_it_pages_without_counting(support_client, slug, django_assert_max_num_q
     assert "before=" in older
     assert len(log_table(first).rows) == 50
     assert len(log_table(second).rows) == 10
-    assert set(_row_ids(first)).isdisjoint(_row_ids(second))
+    assert set(row_ids(first)).isdisjoint(row_ids(second))
     assert parse(second).find_all("a", rel="next") == []
     assert parse(first).find_all("a", rel="prev") == []
     assert parse(second).find_all("a", rel="prev")
@@ -706,8 +612,8 @@ def test_it_pages_back_to_the_newer_rows(admin_client):
     front = admin_client.get(urljoin(_url("system"), _link(back, "prev")))
 
     assert len(log_table(third).rows) == 10
-    assert _row_ids(back) == _row_ids(second)
-    assert _row_ids(front) == _row_ids(first)
+    assert row_ids(back) == row_ids(second)
+    assert row_ids(front) == row_ids(first)
     assert parse(front).find_all("a", rel="prev") == []
     assert "after=" in _link(back, "prev")
 
@@ -719,7 +625,7 @@ def test_it_pages_through_rows_of_the_same_time(admin_client):
     first = admin_client.get(_url("cdr"))
     second = admin_client.get(urljoin(_url("cdr"), _link(first, "next")))
 
-    assert _row_ids(first) + _row_ids(second) == sorted((row.pk for row in rows), reverse=True)
+    assert row_ids(first) + row_ids(second) == sorted((row.pk for row in rows), reverse=True)
 
 
 @pytest.mark.django_db
@@ -805,8 +711,8 @@ def test_it_sorts_by_the_time_column_both_ways(admin_client, slug):
     ascending = admin_client.get(_url(slug), {"sort": time_field})
     descending = admin_client.get(_url(slug), {"sort": f"-{time_field}"})
 
-    assert _row_ids(ascending) == oldest_first
-    assert _row_ids(descending) == oldest_first[::-1]
+    assert row_ids(ascending) == oldest_first
+    assert row_ids(descending) == oldest_first[::-1]
 
 
 @pytest.mark.django_db
@@ -840,15 +746,15 @@ def test_it_sorts_by_another_column_only_results_small_enough_to_count(admin_cli
 
     assert too_many.status_code == 200
     assert "Sorting by Total duration needs 3 records or fewer" in main_text(too_many)
-    assert _row_ids(too_many) == newest_first
+    assert row_ids(too_many) == newest_first
     headers = parse(too_many).find("table", cls="log-table").find("thead").find_all("th")
     assert {th.text: th for th in headers}["Total duration"].classes == {"orderable"}
-    assert _row_ids(few) == [rows[1].pk, rows[0].pk]
+    assert row_ids(few) == [rows[1].pk, rows[0].pk]
     assert "Sorting by" not in main_text(few)
     # The time column's index serves a sort of any size.
-    assert _row_ids(by_time) == newest_first[::-1]
+    assert row_ids(by_time) == newest_first[::-1]
     assert "Sorting by" not in main_text(by_time)
-    header, *lines = _csv_rows(export)
+    header, *lines = csv_rows(export)
     assert [line[header.index("Total duration")] for line in lines] == ["1", "2", "3", "4"]
 
 
@@ -869,7 +775,7 @@ def test_it_breaks_ties_by_id_when_sorted_by_a_column(admin_client, sort, tiebre
     order_by = page_query.split("ORDER BY", 1)[1].split("LIMIT", 1)[0]
     assert order_by.strip().endswith(f'"logging_app_calldetailrecord"."id" {tiebreak}')
     ids = sorted(row.pk for row in rows)
-    assert _row_ids(response) == (ids if tiebreak == "ASC" else ids[::-1])
+    assert row_ids(response) == (ids if tiebreak == "ASC" else ids[::-1])
 
 
 @pytest.mark.django_db
@@ -881,27 +787,7 @@ def test_it_ignores_an_unknown_sort_column(admin_client, sort):
     response = admin_client.get(_url("system"), {"sort": sort})
 
     assert response.status_code == 200
-    assert _row_ids(response) == [newer.pk, older.pk]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("slug", ALL_LOGS)
-def test_it_exports_the_filtered_rows_as_csv(admin_client, slug):
-    field = SEARCHED[slug]
-    wanted = make_log_record(slug, **{field: "needle one"})
-    make_log_record(slug, **{field: "hay"})
-
-    response = admin_client.get(_url(slug), {"q": "needle", "export": "csv"})
-
-    rows = _csv_rows(response)
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
-    assert f'filename="{slug}-' in response["Content-Disposition"]
-    time_header = f"{COLUMNS[slug][0]} (UTC)"
-    assert rows[0] == [time_header, *COLUMNS[slug][1:]]
-    assert len(rows) == 2
-    time_value = getattr(wanted, LOGS[slug].time_field).isoformat()
-    assert rows[1][0] == time_value
+    assert row_ids(response) == [newer.pk, older.pk]
 
 
 @pytest.mark.django_db
@@ -910,7 +796,7 @@ def test_it_exports_the_manuals_values(admin_client):
         call_type="3-WAY", disposition="NO_ANSWER", total_duration=75, caller_number="1001"
     )
 
-    rows = _csv_rows(admin_client.get(_url("cdr"), {"export": "csv"}))
+    rows = csv_rows(admin_client.get(_url("cdr"), {"export": "csv"}))
 
     record = dict(zip(rows[0], rows[1], strict=True))
     assert record["Call type"] == "3-WAY"
@@ -924,9 +810,9 @@ def test_it_exports_the_manuals_values(admin_client):
 def test_it_neutralises_formulas_in_csv_cells(admin_client, start):
     make_log_record("system", message=f'{start}HYPERLINK("http://evil")')
 
-    rows = _csv_rows(admin_client.get(_url("system"), {"export": "csv"}))
+    rows = csv_rows(admin_client.get(_url("system"), {"export": "csv"}))
 
-    assert rows[1][COLUMNS["system"].index("Message")] == f'\'{start}HYPERLINK("http://evil")'
+    assert rows[1][rows[0].index("Message")] == f'\'{start}HYPERLINK("http://evil")'
 
 
 @pytest.mark.django_db
@@ -962,7 +848,7 @@ def test_it_exports_without_counting(admin_client, django_assert_max_num_queries
         CaptureQueriesContext(connection) as queries,
         django_assert_max_num_queries(MAX_QUERIES_PER_LIST + 4),
     ):
-        rows = _csv_rows(admin_client.get(_url("cdr"), {"export": "csv"}))
+        rows = csv_rows(admin_client.get(_url("cdr"), {"export": "csv"}))
 
     assert len(rows) == 121
     assert not _unbounded_counts(queries)
@@ -991,7 +877,7 @@ def test_it_reads_since_with_any_offset_as_its_instant(admin_client, since, expe
     response = admin_client.get(_url("cdr"), {"since": since})
 
     assert response.status_code == 200
-    shown = [models.CallDetailRecord.objects.get(pk=pk).call_date for pk in _row_ids(response)]
+    shown = [models.CallDetailRecord.objects.get(pk=pk).call_date for pk in row_ids(response)]
     assert shown == (times if expected == "all" else expected)
 
 
