@@ -9,10 +9,9 @@ the first records of each kind walk through all the values, the rest are drawn a
 import random
 from datetime import datetime
 
-from .calls import cdr_records, sip_records
 from .core import Demo, account_records
-from .events import security_records, system_records, web_session_records
-from .messages import activation_message_records, install_message_records, secure_message_records
+
+ACCOUNTS = "accounts"  # the ingest name of the account records
 
 
 def demo_records(
@@ -23,16 +22,12 @@ def demo_records(
         raise ValueError("The demo needs at least 4 accounts (a conference has 3 to 5).")
     if days < 1:
         raise ValueError("The demo needs at least 1 day.")
+    from ..logs import LOGS  # the logs' modules name their generators here
+
     demo = Demo(rng=random.Random(seed), now=now, days=days, accounts=accounts)
-    # In this order: each draws from the same rng.
-    return {
-        "accounts": account_records(demo),
-        "system": system_records(demo),
-        "web-sessions": web_session_records(demo),
-        "cdr": cdr_records(demo),
-        "sip-sessions": sip_records(demo),
-        "secure-messages": secure_message_records(demo),
-        "install-messages": install_message_records(demo),
-        "activation-messages": activation_message_records(demo),
-        "security": security_records(demo),
-    }
+    # In the logs' order, always the same: each draws from the same rng.
+    records = {ACCOUNTS: account_records(demo)}
+    for spec in LOGS.values():
+        if spec.demo is not None:
+            records[spec.slug] = spec.demo(demo)
+    return records

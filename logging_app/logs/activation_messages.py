@@ -1,6 +1,7 @@
 """Activation Messages: activation links sent to accounts, and whether they were consumed."""
 
 from .. import models
+from ..demo.messages import activation_message_records
 from .spec import (
     ACCOUNT,
     BOOLEAN,
@@ -43,4 +44,5 @@ SPEC = LogSpec(
     account_links=(AccountLink("account_name", "account"),),
     ingest_names={"account": "account_name"},
     ingest_policy=IngestPolicy(merge=_merge, merged_fields=("consumed",)),
+    demo=activation_message_records,
 )

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Model, QuerySet
 
 from .. import models
+from ..demo.calls import cdr_records
 from .spec import (
     ACCOUNT,
     AMBER,
@@ -158,4 +159,5 @@ SPEC = LogSpec(
             position=1,
         ),
     ),
+    demo=cdr_records,
 )

@@ -1,6 +1,7 @@
 """Install Messages: the messages that carry an app's install link to an account."""
 
 from .. import models
+from ..demo.messages import install_message_records
 from .spec import ACCOUNT, BOOLEAN, CHOICE, TIMESTAMP, AccountLink, Column, LogSpec
 
 SPEC = LogSpec(
@@ -22,4 +23,5 @@ SPEC = LogSpec(
     search_fields=("account_name", "platform", "sent_by", "recipient"),
     account_links=(AccountLink("account_name", "account"),),
     ingest_names={"account": "account_name"},
+    demo=install_message_records,
 )

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from .. import models
+from ..demo.messages import secure_message_records
 from .spec import (
     ACCOUNT,
     AMBER,
@@ -131,4 +132,5 @@ SPEC = LogSpec(
             position=4,
         ),
     ),
+    demo=secure_message_records,
 )

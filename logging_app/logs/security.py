@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from django.db.models import Model, QuerySet
 
 from .. import models, siem
+from ..demo.events import security_records
 from .spec import ACCOUNT, BLOCK, TIMESTAMP, AccountLink, Column, LogSpec, Panel
 
 EXPORT_CHUNK = 2000
@@ -50,4 +51,5 @@ SPEC = LogSpec(
         ),
     ),
     exports={"cef": _cef_lines},
+    demo=security_records,
 )

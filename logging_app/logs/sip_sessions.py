@@ -1,6 +1,7 @@
 """SIP Sessions: CONNECT, REGISTER, UNREGISTER and DISCONNECT, with the remote address."""
 
 from .. import models
+from ..demo.calls import sip_records
 from .spec import (
     BLUE,
     CHOICE,
@@ -45,4 +46,5 @@ SPEC = LogSpec(
             position=3,
         ),
     ),
+    demo=sip_records,
 )

@@ -166,6 +166,8 @@ class LogSpec:
     # Export formats besides CSV: name → lines of a queryset (the Security log's CEF).
     exports: dict[str, Exporter] = field(default_factory=dict)
     charts: tuple[Chart, ...] = ()
+    # The demo's records of this log, as the appliance sends them (logging_app/demo).
+    demo: Callable[[object], list[dict]] | None = None
     # A sentence the list page states above the table, and one read when the page is shown.
     notice: str = ""
     live_notice: Callable[[], str] | None = None

@@ -1,6 +1,7 @@
 """System: events outside the web appliance's own scope (update, reboot, backup, …)."""
 
 from .. import models
+from ..demo.events import system_records
 from .spec import CHOICE, TIMESTAMP, Column, LogSpec, SiemMapping, Signature
 
 SPEC = LogSpec(
@@ -28,4 +29,5 @@ SPEC = LogSpec(
         extensions=(("msg", "message"), ("cs1", "event_type")),
         cs1_label="eventType",
     ),
+    demo=system_records,
 )

@@ -1,6 +1,7 @@
 """Web Sessions: accesses to the web console, the console's own sign-ins among them."""
 
 from .. import models
+from ..demo.events import web_session_records
 from .spec import (
     ACCOUNT,
     CHOICE,
@@ -65,4 +66,5 @@ SPEC = LogSpec(
             position=2,
         ),
     ),
+    demo=web_session_records,
 )
