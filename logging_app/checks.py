@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.urls import NoReverseMatch, reverse
 
 from .logs import LOGS
-from .logs.spec import ACCOUNT, KINDS, TIMESTAMP, LogSpec
+from .logs.spec import ACCOUNT, KINDS, PAGE_LINK, TIMESTAMP, LogSpec
 
 # A slug is a URL segment and, in capitals with "_" for "-", a setting's name.
 _SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -25,6 +26,15 @@ def _has_field(model: type[Model], name: str) -> bool:
     try:
         model._meta.get_field(name)
     except FieldDoesNotExist:
+        return False
+    return True
+
+
+def _url_name(name: str) -> bool:
+    """Whether `name` is the URL name of a page that takes one argument."""
+    try:
+        reverse(name, args=["x"])
+    except NoReverseMatch:
         return False
     return True
 
@@ -68,6 +78,10 @@ def _spec_errors(spec: LogSpec) -> list[checks.Error]:
         if column.kind == ACCOUNT and column.account and column.account not in links:
             errors.append(
                 _error(spec, f"column {column.name!r}: {column.account!r} is no account link.", 9)
+            )
+        if column.kind == PAGE_LINK and not _url_name(column.link_view):
+            errors.append(
+                _error(spec, f"column {column.name!r}: no page {column.link_view!r}.", 12)
             )
     if _has_field(model, spec.key_field) and not model._meta.get_field(spec.key_field).unique:
         errors.append(_error(spec, f"the key field {spec.key_field!r} is not unique.", 10))

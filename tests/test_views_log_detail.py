@@ -101,7 +101,7 @@ def test_it_links_the_call_id_and_lists_the_other_legs(admin_client):
     response = admin_client.get(_url("cdr", first.pk))
     legs = parse(response).find("main").find_all("table", cls="log-table")[0]
 
-    assert "/logging/cdr/?call_id=1732440900.42" in parse(response).find("dl").links
+    assert "/calls/1732440900.42/" in parse(response).find("dl").links
     assert sorted(legs.links) == sorted(_url("cdr", leg.pk) for leg in others)
 
 

@@ -75,6 +75,10 @@ class Rendering:
             self._account_urls[username] = url
         return self._account_urls[username]
 
+    def page_url(self, viewname: str, value: str) -> str:
+        """The URL of page `viewname` for `value`, quoted as reverse() quotes it."""
+        return self._filled(viewname, value=quote(value, safe=_PATH_SAFE))
+
     def list_url(self, log: str, **params: str) -> str:
         return f"{self._reverse('log_list', log)}?{urlencode(params)}"
 
@@ -179,6 +183,18 @@ class ListLinkColumn(tables.Column):
         return link
 
 
+class PageLinkColumn(tables.Column):
+    """A value linking to a page of its own (a call id to the call's page)."""
+
+    def __init__(self, *, view: str, **kwargs) -> None:
+        self.view = view
+        super().__init__(**kwargs)
+
+    def html(self, value: str, record: Model, rendering: Rendering) -> str:
+        url = rendering.page_url(self.view, value) if value and "/" not in value else ""
+        return _link(url, escape(value))
+
+
 class BlockColumn(tables.Column):
     """Free text kept as written (a CEF line): the detail page shows it preformatted."""
 
@@ -223,6 +239,8 @@ def column_for(spec: LogSpec, declared: kinds.Column) -> tables.Column:
         case kinds.LIST_LINK:
             log = declared.link_log or spec.slug
             return ListLinkColumn(log=log, param=declared.link_param, tag=declared.tag, **options)
+        case kinds.PAGE_LINK:
+            return PageLinkColumn(view=declared.link_view, **options)
         case kinds.BLOCK:
             return BlockColumn(**options)
         case kinds.TEXT:

@@ -14,8 +14,8 @@ from .spec import (
     DURATION,
     GREEN,
     GREY,
-    LIST_LINK,
     ORANGE,
+    PAGE_LINK,
     RED,
     TIMESTAMP,
     AccountLink,
@@ -107,7 +107,7 @@ SPEC = LogSpec(
         Column("call_duration", DURATION),
         Column("disposition", CHOICE),
         Column("hangup_cause", CHOICE),
-        Column("call_id", LIST_LINK, link_param="call_id"),
+        Column("call_id", PAGE_LINK, link_view="call_detail"),  # the call page
         Column("call_type", CHOICE),
         Column("call_route"),
     ),

@@ -38,9 +38,10 @@ DURATION = "duration"  # seconds, as h:mm:ss
 BOOLEAN = "boolean"  # yes or no
 SECRET = "secret"  # shown whole to administrators, masked to everyone else
 LIST_LINK = "list_link"  # linking to a list filtered by this value (a call's legs)
+PAGE_LINK = "page_link"  # linking to a page of its own named by this value (a call's page)
 BLOCK = "block"  # free text kept as written (a CEF line), preformatted on the detail page
 KINDS = frozenset(
-    {TEXT, TIMESTAMP, TIME, ACCOUNT, CHOICE, DURATION, BOOLEAN, SECRET, LIST_LINK, BLOCK}
+    {TEXT, TIMESTAMP, TIME, ACCOUNT, CHOICE, DURATION, BOOLEAN, SECRET, LIST_LINK, PAGE_LINK, BLOCK}
 )
 
 
@@ -50,7 +51,8 @@ class Column:
 
     `account`: for ACCOUNT, the Account link the page follows (empty: the value is the
     username). `link_log` and `link_param`: for LIST_LINK, the list (its slug, empty for
-    this log's own) and the parameter the value fills. `tag`: a boolean field whose truth
+    this log's own) and the parameter the value fills. `link_view`: for PAGE_LINK, the URL
+    name of the page, which takes the value as its one argument. `tag`: a boolean field whose truth
     adds a tag after the value. `empty`: what an empty value shows. `listed`: False for a
     field only the detail page shows.
     """
@@ -60,6 +62,7 @@ class Column:
     account: str = ""
     link_log: str = ""
     link_param: str = ""
+    link_view: str = ""
     tag: str = ""
     empty: str = ""
     listed: bool = True

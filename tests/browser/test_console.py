@@ -131,7 +131,7 @@ def test_it_opens_an_account_from_a_list(signed_in: Page):
     screenshot(page, "account")
 
 
-def test_it_lists_the_legs_of_a_call_from_its_call_id(signed_in: Page):
+def test_it_shows_a_call_with_its_legs_from_its_call_id(signed_in: Page):
     page = signed_in
     page.goto("/logging/cdr/?call_type=CONFERENCE")
     link = _rows(page).first.get_by_role("link", name=re.compile(r"^\d+\.\d+$"))
@@ -140,6 +140,11 @@ def test_it_lists_the_legs_of_a_call_from_its_call_id(signed_in: Page):
     assert legs > 1
 
     link.click()
+
+    expect(page).to_have_url(re.compile(rf"/calls/{re.escape(call_id)}/$"))
+    expect(_h1(page)).to_have_text(f"Call {call_id}")
+    expect(page.locator("table.call-legs tbody tr")).to_have_count(legs)
+    page.get_by_role("link", name=re.compile("these legs in the")).click()
 
     expect(page).to_have_url(re.compile(rf"\?call_id={re.escape(call_id)}$"))
     expect(_rows(page)).to_have_count(legs)
