@@ -156,6 +156,8 @@ def _lane_rows(party: Party, window: Window, rendering: Rendering) -> list[LaneR
 def call_detail(request: HttpRequest, call_id: str) -> HttpResponse:
     cdr = log_for_model(models.CallDetailRecord)
     _require_view_permission(request, cdr.model)
+    if "\x00" in call_id:  # no call id holds NUL (ingest refuses it); PostgreSQL cannot compare it
+        raise Http404("No call has that id.")
     legs = list(
         models.CallDetailRecord.objects.filter(call_id=call_id)
         .select_related(*cdr.link_fields)

@@ -1,6 +1,8 @@
 """Reads: what the pages show, built from the per-log declarations."""
 
+import difflib
 import heapq
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,7 +11,7 @@ from functools import reduce
 from operator import or_
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, Max, Model, Q, QuerySet
+from django.db.models import Case, Count, Max, Model, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from psycopg.errors import QueryCanceled
@@ -43,23 +45,121 @@ class TimelineEntry:
     record: Model
 
 
-def account_branches(spec: LogSpec, *, name: str, account_ids: Sequence[int]) -> list[Q]:
+def account_branches(spec: LogSpec, *, names: Sequence[str], account_ids: Sequence[int]) -> list[Q]:
     """The rows of `spec` that belong to an account: one condition per field that can
     name it, so that each is found through its own (field, time) index.
 
-    A row belongs to the account its link points at (`account_ids`: the account called
-    `name`, if any), and, where a link matches by username, to the account whose username
-    it received (rows stored before the account was known). The lists' `account` filter
-    and the account page both ask this.
+    A row belongs to the account its link points at (`account_ids`: the accounts meant,
+    if any), and, where a link matches by username, to an account whose username it
+    received (rows stored before the account was known, or after it was deleted):
+    `names`, the name as asked for and the usernames of the accounts it found. The lists'
+    `account` filter and the account page both ask this.
     """
+    names = list(dict.fromkeys(names))
     conditions = []
     for link in spec.account_links:
         if account_ids:
             conditions.append(Q(**{f"{link.link}__in": list(account_ids)}))
-        if link.match == "username":
-            conditions.append(Q(**{link.source: name}))
+        if link.match != "username":
+            continue
+        if len(names) <= 2:
+            # The usual case, a name and the username it found: each its own branch, whose
+            # rows come in time order from its (name, time) index.
+            conditions += [Q(**{link.source: name}) for name in names]
+        else:
+            # A description several accounts share: their names in one condition (its rows
+            # sorted by the database), not a branch per account.
+            conditions.append(Q(**{f"{link.source}__in": names}))
     # No account and no field that takes a name: nothing belongs to it.
     return conditions or [Q(pk__in=[])]
+
+
+# --- Accounts, however they are named -----------------------------------------------------
+
+# Phone numbers are written with spaces, dashes or brackets between the digits.
+_NUMBER_PUNCTUATION = re.compile(r"[\s\-()]")
+_NUMBER = re.compile(r"\+?[0-9]+")
+# The closest accounts offered for a name that names none.
+ACCOUNT_SUGGESTIONS = 5
+
+
+def _number(text: str) -> str:
+    """`text` as a phone number, without its punctuation ("+39 06 1234-0016" is
+    "+390612340016"), or "" when it is not one."""
+    compact = _NUMBER_PUNCTUATION.sub("", text)
+    return compact if _NUMBER.fullmatch(compact) else ""
+
+
+def _international_digits(number: str) -> str:
+    """A number's digits after its international prefix, "+" or "00", if it has one."""
+    return number[1:] if number.startswith("+") else number.removeprefix("00")
+
+
+def _named(text: str) -> Q:
+    """The accounts `text` names exactly: the username or the description in any case,
+    or the virtual number, written with "+", "00" or neither, and with punctuation."""
+    condition = Q(username__iexact=text) | Q(description__iexact=" ".join(text.split()))
+    if number := _number(text):
+        digits = _international_digits(number)
+        condition |= Q(virtual_number__in=[number, digits, f"+{digits}", f"00{digits}"])
+    return condition
+
+
+def accounts_named(text: str) -> list[models.Account]:
+    """The accounts a person means by `text` (`alice`, `ALICE`, `Alice Rossi`,
+    `+39 06 1234 0016`), by username: the account whose username it is exactly, else
+    every account it names (several when they share a description).
+
+    Case-insensitive comparisons read the whole Account table, which is small (thousands
+    of rows); a log table is only ever asked for the ids and names found here. (SQLite,
+    the demo's database, ignores the case of ASCII letters only.)
+    """
+    text = text.strip()
+    if not text:
+        return []
+    named = list(models.Account.objects.filter(_named(text)).order_by("username", "id"))
+    return [account for account in named if account.username == text] or named
+
+
+def account_search(text: str) -> QuerySet:
+    """The accounts whose username, description or number holds `text` (any case; a
+    number with or without its punctuation), the ones it names exactly first."""
+    accounts = models.Account.objects.select_related("group")
+    text = text.strip()
+    if not text:
+        return accounts.order_by("username")
+    holding = Q(username__icontains=text) | Q(description__icontains=" ".join(text.split()))
+    holding |= Q(virtual_number__icontains=_international_digits(_number(text)) or text)
+    exact = Case(When(_named(text), then=Value(0)), default=Value(1))
+    return accounts.filter(holding).order_by(exact, "username")
+
+
+def accounts_like(text: str, *, limit: int = ACCOUNT_SUGGESTIONS) -> list[models.Account]:
+    """The accounts closest to `text`, for a name that named none: those whose username,
+    description or number holds it, then the most alike in spelling.
+
+    Compared in Python over the whole directory (thousands of names, a few milliseconds),
+    only when a page found nothing under the name.
+    """
+    number = _number(text)
+    wanted = f"+{_international_digits(number)}" if number else " ".join(text.split()).casefold()
+    if not wanted:
+        return []
+    by_name: dict[str, list[models.Account]] = {}
+    directory = models.Account.objects.only("username", "description", "virtual_number")
+    for account in directory.order_by("username", "id"):
+        for name in {account.username, account.description, account.virtual_number} - {""}:
+            by_name.setdefault(name.casefold(), []).append(account)
+    holding = sorted(
+        (name for name in by_name if wanted.removeprefix("+") in name),
+        key=lambda name: (not name.startswith(wanted), len(name), name),
+    )
+    alike = difflib.get_close_matches(wanted, by_name, n=limit)
+    found: dict[int, models.Account] = {}
+    for name in [*holding[:limit], *alike]:
+        for account in by_name[name]:
+            found.setdefault(account.pk, account)
+    return list(found.values())[:limit]
 
 
 def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> list[Model]:
@@ -70,12 +170,18 @@ def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> li
     through that field's (field, time) index, and the rows come from their union. Given
     the OR itself, PostgreSQL estimates every account alike and, for a rare one, walks
     the time index past millions of other accounts' rows (20 s for an account with 200 of
-    10 million CDRs; docs/benchmarks.md).
+    10 million CDRs; docs/benchmarks.md). The branches are read in one query, a UNION ALL
+    of each one's first rows, so that their number costs no round trips.
     """
     if len(branches) > 1:
-        ids: set[int] = set()
-        for branch in branches:
-            ids.update(queryset.filter(branch).values_list("pk", flat=True)[:limit])
+        # Each branch as `pk IN (its first rows)`: a subquery keeps its ORDER BY and LIMIT
+        # inside the UNION on SQLite too, where a LIMITed member of a UNION is refused.
+        rows = queryset.model._base_manager.using(queryset.db).order_by()
+        parts = [
+            rows.filter(pk__in=queryset.filter(branch).values("pk")[:limit]).values_list("pk")
+            for branch in branches
+        ]
+        ids = {pk for (pk,) in parts[0].union(*parts[1:], all=True).order_by()}
         queryset = queryset.filter(pk__in=ids)
     return list(queryset[:limit])
 
@@ -93,7 +199,7 @@ def account_timeline(
     for spec in LOGS.values():
         if not spec.account_links:
             continue
-        conditions = account_branches(spec, name=username, account_ids=account_ids)
+        conditions = account_branches(spec, names=[username], account_ids=account_ids)
         # A row's own text is shown, not the accounts it links to: nothing to join.
         queryset = log_queryset(spec).select_related(None).filter(reduce(or_, conditions))
         rows = first_rows(queryset, limit, conditions)

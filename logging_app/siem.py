@@ -190,12 +190,16 @@ def _extensions(mapping: SiemMapping, row: Mapping[str, object]) -> dict[str, ob
     return extensions
 
 
-def account_name(source_log: str, row: Mapping[str, object]) -> str:
-    """The account a row's Security event is about: its event's `account_name`."""
-    mapping = _mapping(source_log)
-    if mapping is None or not mapping.account_field:
-        return ""
-    return row.get(mapping.account_field) or ""
+def _party(source_log: str, name_field: str, link: str, row: Mapping[str, object]) -> tuple:
+    """(name, account id) of one party of a row: the name as received, the account its
+    log's ingest linked it to (None when none matched, or the log keeps no link)."""
+    if not name_field:
+        return "", None
+    account_id = None
+    if link:
+        attname = LOGS[source_log].model._meta.get_field(link).attname
+        account_id = row.get(attname)
+    return row.get(name_field) or "", account_id
 
 
 def _mapping(source_log: str) -> SiemMapping | None:
@@ -230,6 +234,8 @@ def security_events_for(
                 signature.signature_id, signature.name, signature.severity
             )
         timestamp = row[time_field]
+        account = _party(source_log, mapping.account_field, mapping.account_link, row)
+        peer = _party(source_log, mapping.peer_field, mapping.peer_link, row)
         yield {
             "event_id": uuid.uuid4(),
             "timestamp": timestamp,
@@ -238,6 +244,9 @@ def security_events_for(
             "name": signature.name,
             "source_log": source_log,
             "source_id": row["id"],
-            "account_name": account_name(source_log, row),
+            "account_name": account[0],
+            "account_id": account[1],
+            "peer_name": peer[0],
+            "peer_account_id": peer[1],
             "details": headers[signature] + _cef_extension(timestamp, _extensions(mapping, row)),
         }

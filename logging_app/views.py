@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from urllib.parse import urlencode
 from zoneinfo import available_timezones
 
 from django import forms
@@ -14,6 +15,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
@@ -169,6 +171,7 @@ def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
         "rows": _detail_rows(spec, record, rendering),
         "panels": _panels(spec, record, rendering),
         "time": getattr(record, spec.time_field),
+        "what_happened": spec.explained(record),
     }
     return render(request, "logging/detail.html", context)
 
@@ -181,19 +184,15 @@ class AccountSearchForm(forms.Form):
 @require_safe
 def account_list(request: HttpRequest) -> HttpResponse:
     _require_view_permission(request, models.Account)
-    accounts = models.Account.objects.select_related("group")
     form = AccountSearchForm(request.GET)
     if not form.is_valid():
         context = {"accounts": [], "query": "", "form": form}
         return render(request, "accounts/list.html", context, status=400)
     query = form.cleaned_data["q"]
-    if query:
-        accounts = (
-            accounts.filter(username__icontains=query)
-            | accounts.filter(description__icontains=query)
-            | accounts.filter(virtual_number__icontains=query)
-        )
-    context = {"accounts": accounts.order_by("username")[:500], "query": query, "form": form}
+    accounts = list(selectors.account_search(query)[:500])
+    # Nothing holds the text: the accounts closest to it instead.
+    suggestions = selectors.accounts_like(query) if query and not accounts else []
+    context = {"accounts": accounts, "query": query, "form": form, "suggestions": suggestions}
     return render(request, "accounts/list.html", context)
 
 
@@ -204,6 +203,12 @@ def account_detail(request: HttpRequest, username: str) -> HttpResponse:
         # No name holds NUL (ingest refuses it), and PostgreSQL cannot compare one.
         raise Http404("There is no account by that name.")
     account = models.Account.objects.select_related("group").filter(username=username).first()
+    if account is None and (named := selectors.accounts_named(username)):
+        # A description, a number or another case: the account's own page, or the accounts
+        # that share the description.
+        if len(named) == 1:
+            return redirect("account_detail", named[0].username)
+        return redirect(f"{reverse('account_list')}?{urlencode({'q': username})}")
     timeline = selectors.account_timeline(username=username, account=account)
     if account is None and not timeline:
         raise Http404(f"There is no account {username!r} and no activity under that name.")
@@ -212,7 +217,12 @@ def account_detail(request: HttpRequest, username: str) -> HttpResponse:
         "username": username,
         "account": account,
         "timeline": [
-            (entry, rendering.detail_url(entry.log.slug, entry.record.pk)) for entry in timeline
+            (
+                entry,
+                rendering.detail_url(entry.log.slug, entry.record.pk),
+                entry.log.explained(entry.record),
+            )
+            for entry in timeline
         ],
         # Each log that can name an account, filtered by this one.
         "log_links": [

@@ -97,6 +97,16 @@ def test_its_detail_shows_every_field_in_order(admin_client, spec):
             assert fields[capfirst(field.verbose_name)] == value, field.name
 
 
+def test_its_detail_says_what_the_record_means_when_the_log_can(admin_client, spec):
+    record = make_log_record(spec.slug)
+
+    response = admin_client.get(f"/logging/{spec.slug}/{record.pk}/")
+
+    boxes = parse(response).find_all("section", cls="what-happened")
+    said = [f"What happened: {spec.explain(record)}"] if spec.explain else []
+    assert [box.text for box in boxes] == said
+
+
 def test_its_csv_export_has_the_listed_columns(admin_client, spec):
     field = _searched(spec)
     wanted = make_log_record(spec.slug, **{field: "needle one"})
@@ -109,9 +119,12 @@ def test_its_csv_export_has_the_listed_columns(admin_client, spec):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert f'filename="{spec.slug}-' in response["Content-Disposition"]
-    assert rows[0] == [f"{headers[0]} (UTC)", *headers[1:]]
+    explained = ["What happened"] if spec.explain else []
+    assert rows[0] == [f"{headers[0]} (UTC)", *headers[1:], *explained]
     assert len(rows) == 2
     assert rows[1][0] == getattr(wanted, spec.time_field).isoformat()
+    if spec.explain:
+        assert rows[1][-1] == spec.explain(wanted)
 
 
 @pytest.mark.parametrize("spec", _with_accounts(), indirect=True)

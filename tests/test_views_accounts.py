@@ -176,3 +176,29 @@ def test_it_finds_no_account_page_for_a_name_with_nul(admin_client):
 
     assert admin_client.get("/accounts/%00/").status_code == 404
     assert admin_client.get("/accounts/alice%00/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_calls_security_event_shows_on_both_parties_pages(admin_client):
+    from logging_app.ingest import ingest_records
+    from tests.factories import cdr_report
+
+    make_account(username="olga", virtual_number="+390612340016")
+    make_account(username="bruno", virtual_number="+390612340048")
+    ingest_records(
+        log="cdr",
+        records=[
+            cdr_report(
+                caller_number="+390612340016",
+                callee_number="+390612340048",
+                disposition="FAILED",
+                hangup_cause="BEARERCAPABILITY_NOTAVAIL",
+            )
+        ],
+    )
+
+    for username in ("olga", "bruno"):
+        logs = [log for _, log, _ in _timeline(admin_client.get(f"/accounts/{username}/"))]
+        assert "Security" in logs, username
+    listed = admin_client.get("/logging/security/", {"account": "olga"})
+    assert "CDR-400" in main_text(listed)

@@ -181,3 +181,7 @@ def test_it_runs_a_bounded_number_of_queries(
     # whatever the number of legs and parties.
     with django_assert_max_num_queries(8):
         assert admin_client.get(_url()).status_code == 200
+
+
+def test_it_answers_404_for_a_call_id_with_nul(admin_client):
+    assert admin_client.get("/calls/1%00/").status_code == 404

@@ -1,8 +1,8 @@
 """SIEM rewriting: Security events made from other logs' stored rows, and queued."""
 
 from .. import models, siem
-from ..logs import LogSpec, log_for_model
-from .store import insert, linker
+from ..logs import LogSpec
+from .store import insert
 
 
 def rewrite_security_events(spec: LogSpec, rows: list[dict]) -> None:
@@ -16,13 +16,11 @@ def rewrite_security_events(spec: LogSpec, rows: list[dict]) -> None:
     if spec.model is models.SecurityEvent:
         events = rows  # they arrived as Security events and are stored already
     else:
-        # The events' accounts are looked up first, by the names the rows give them, so
-        # that the events stream into their table as they are written (see copy_insert).
+        # An event is linked to the accounts its row was linked to on ingest (by username
+        # or by virtual number, as the row's log matches them): no lookup, so that the
+        # events stream into their table as they are written (see copy_insert).
         relevant = [row for row in rows if siem.signature_for(spec.slug, row)]
-        links = log_for_model(models.SecurityEvent).account_links
-        names = {siem.account_name(spec.slug, row) for row in relevant}
-        link = linker(links, models.SecurityEvent, {link.source: names for link in links})
         events = siem.security_events_for(spec.slug, relevant, spec.time_field)
-        events = insert(models.SecurityEvent, map(link, events), len(relevant))
+        events = insert(models.SecurityEvent, events, len(relevant))
     outbox = ({"security_event_id": event["id"]} for event in events)
     insert(models.SiemOutbox, outbox, len(events))

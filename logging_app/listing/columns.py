@@ -21,7 +21,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 
 from .. import models
 from ..logs import spec as kinds
-from ..logs.spec import LogSpec
+from ..logs.spec import Explainer, LogSpec
 from ..templatetags.console import hms, local_time
 
 # A value no URL prefix of the console contains: a URL pattern is reversed once with it,
@@ -137,10 +137,16 @@ class AccountColumn(tables.Column):
 
 
 class ChoiceColumn(tables.Column):
-    """An enumerated value, shown as the manual spells it, tagged for colouring by outcome."""
+    """An enumerated value, shown as the manual spells it, tagged for colouring by outcome;
+    with `explain`, its tooltip says what the record means."""
+
+    def __init__(self, *, explain: Explainer | None = None, **kwargs) -> None:
+        self.explain = explain
+        super().__init__(**kwargs)
 
     def html(self, value: str, record: Model, rendering: Rendering) -> str:
-        return f'<span class="tag tag-{escape(value.lower())}">{escape(value)}</span>'
+        title = f' title="{escape(self.explain(record))}"' if self.explain else ""
+        return f'<span class="tag tag-{escape(value.lower())}"{title}>{escape(value)}</span>'
 
 
 class DurationColumn(tables.Column):
@@ -229,7 +235,8 @@ def column_for(spec: LogSpec, declared: kinds.Column) -> tables.Column:
             by_username = link is None or link.match == "username"
             return AccountColumn(account_field=declared.account, by_username=by_username, **options)
         case kinds.CHOICE:
-            return ChoiceColumn(**options)
+            explain = spec.explain if declared.explained else None
+            return ChoiceColumn(explain=explain, **options)
         case kinds.DURATION:
             return DurationColumn(**options)
         case kinds.BOOLEAN:

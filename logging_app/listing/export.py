@@ -16,6 +16,8 @@ from ..logs.spec import LogSpec
 from ..templatetags.console import in_zone
 
 EXPORT_CHUNK = 2000
+# The last column of the logs that explain their records (LogSpec.explain).
+EXPLANATION_HEADER = "What happened"
 # A spreadsheet runs a cell starting with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,7 +28,8 @@ def _safe_cell(value) -> str:
 
 
 def csv_lines(spec: LogSpec, table, queryset) -> tuple[list[str], Iterator[str]]:
-    """The header and the rows of a CSV export, with the table's columns."""
+    """The header and the rows of a CSV export, with the table's columns, and what each
+    record means when the log can say ("What happened")."""
     columns = [column for column in table.columns if column.name]
     zone = timezone.get_current_timezone_name()
 
@@ -35,20 +38,36 @@ def csv_lines(spec: LogSpec, table, queryset) -> tuple[list[str], Iterator[str]]
             return value
 
     writer = csv.writer(Echo())
-    header = writer.writerow(
-        [
-            f"{column.header} ({zone})" if column.name == spec.time_field else column.header
-            for column in columns
+    headers = [
+        f"{column.header} ({zone})" if column.name == spec.time_field else column.header
+        for column in columns
+    ]
+    names = [column.name for column in columns]
+    explain = spec.explain
+    if explain:
+        headers.append(EXPLANATION_HEADER)
+        # The explanation may read any field, listed or not: its rows come with all of them.
+        names += [
+            field.attname
+            for field in spec.model._meta.concrete_fields
+            if field.attname not in names
         ]
-    )
+    shown = len(columns)
+
+    def line(row: tuple) -> str:
+        if not explain:
+            return writer.writerow(_cells(row))
+        meaning = explain(dict(zip(names, row, strict=True)))
+        return writer.writerow([*_cells(row[:shown]), _safe_cell(meaning)])
+
     # Plain values, not model instances (nor the joined accounts the pages show): building
     # an instance per row would cost more than writing it.
-    values = queryset.values_list(*(column.name for column in columns))
-    rows = (
-        writer.writerow([_safe_cell(_export_value(value)) for value in row])
-        for row in values.iterator(chunk_size=EXPORT_CHUNK)
-    )
-    return [header], rows
+    values = queryset.values_list(*names).iterator(chunk_size=EXPORT_CHUNK)
+    return [writer.writerow(headers)], (line(row) for row in values)
+
+
+def _cells(row: tuple) -> list[str]:
+    return [_safe_cell(_export_value(value)) for value in row]
 
 
 def _content_type(export_format: str) -> str:

@@ -11,7 +11,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from .. import selectors
+from .. import models, selectors
 from ..logs.spec import LogSpec
 from .export import csv_lines, export_response
 from .filters import filterset_for
@@ -168,7 +168,7 @@ class LogList:
             size=self.per_page,
             before=self.option("before") or None,
             after=self.option("after") or None,
-            branches=self.filterset.account_branches if self.valid else (),
+            branches=self.filterset.branches if self.valid else (),
         )
         table = table_for(self.spec)(KeysetRows(keyset.rows, model=self.spec.model))
         table.keyset = keyset
@@ -185,6 +185,42 @@ class LogList:
         if self.sorted and self._ordered[1] is not None:
             return self._ordered[1]
         return selectors.log_count(self.queryset)
+
+    # --- Account --------------------------------------------------------------------------
+
+    @property
+    def accounts_meant(self) -> list[models.Account]:
+        """The accounts `account` found by another name than one username as typed (a
+        description, a number, another case), or several at once: the page says whose
+        rows it shows."""
+        accounts = self.filterset.named_accounts if self.valid else []
+        if [account.username for account in accounts] == [self.filterset.account_text]:
+            return []
+        return accounts
+
+    @cached_property
+    def account_unknown(self) -> bool:
+        """`account` names no account and no row carries the name: the page says so, and
+        offers the closest accounts, rather than a bare "0 records"."""
+        filterset = self.filterset
+        if not self.valid or not filterset.account_text or filterset.named_accounts:
+            return False
+        count = self.count
+        return count is not None and count.exact and count.value == 0
+
+    @property
+    def account_not_in_directory(self) -> bool:
+        """`account` names no account, but rows carry the name (a deleted account's)."""
+        filterset = self.filterset
+        named = bool(filterset.account_text) and not filterset.named_accounts
+        return self.valid and named and not self.too_slow and not self.account_unknown
+
+    @cached_property
+    def account_suggestions(self) -> list[models.Account]:
+        """The accounts closest to an `account` that names none."""
+        if not self.account_unknown:
+            return []
+        return selectors.accounts_like(self.filterset.account_text)
 
     # --- Export ---------------------------------------------------------------------------
 

@@ -1,12 +1,13 @@
 """Call Details Record: one row per finished call leg, kept as the CDR policy says."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from django.db.models import Model, QuerySet
 
 from .. import models
 from ..demo.calls import cdr_records
+from .cdr_outcomes import call_outcome
 from .spec import (
     ACCOUNT,
     AMBER,
@@ -26,6 +27,7 @@ from .spec import (
     Panel,
     SiemMapping,
     Signature,
+    record_values,
 )
 
 # A policy's period in days; a month is taken as 30 days and a year as 365.
@@ -90,6 +92,18 @@ def _other_legs(record: models.CallDetailRecord) -> list[tuple[str, Model]]:
     return [(SPEC.slug, leg) for leg in call_legs(record)[:LEGS_SHOWN]]
 
 
+def _what_happened(record: Model | Mapping[str, object]) -> str:
+    """The call's Disposition, Hangup Cause and Call Type put together, in plain words."""
+    values = record_values(record)
+    outcome = call_outcome(
+        disposition=values["disposition"],
+        hangup_cause=values["hangup_cause"],
+        call_type=values["call_type"],
+        call_route=values["call_route"],
+    )
+    return str(outcome)
+
+
 SPEC = LogSpec(
     slug="cdr",
     title="Call Details Record",
@@ -105,14 +119,23 @@ SPEC = LogSpec(
         Column("callee_group"),
         Column("total_duration", DURATION),
         Column("call_duration", DURATION),
-        Column("disposition", CHOICE),
+        Column("disposition", CHOICE, explained=True),
         Column("hangup_cause", CHOICE),
         Column("call_id", PAGE_LINK, link_view="call_detail"),  # the call page
         Column("call_type", CHOICE),
         Column("call_route"),
     ),
     filters=("disposition", "hangup_cause", "call_type", "call_id"),
-    search_fields=("caller_number", "caller", "callee_number", "callee", "call_id", "call_route"),
+    search_fields=(
+        "caller_number",
+        "caller",
+        "caller_group",
+        "callee_number",
+        "callee",
+        "callee_group",
+        "call_id",
+        "call_route",
+    ),
     account_links=(
         AccountLink("caller_number", "caller_account", match="virtual_number"),
         AccountLink("callee_number", "callee_account", match="virtual_number"),
@@ -132,6 +155,10 @@ SPEC = LogSpec(
             ("cs1", "hangup_cause"),
         ),
         cs1_label="hangupCause",
+        account_field="caller_number",
+        account_link="caller_account",
+        peer_field="callee_number",
+        peer_link="callee_account",
     ),
     panels=(
         Panel(
@@ -160,4 +187,6 @@ SPEC = LogSpec(
         ),
     ),
     demo=cdr_records,
+    explain=_what_happened,
+    search_kinds={"call id": ("call_id",), "number": ("caller_number", "callee_number")},
 )

@@ -110,6 +110,9 @@ SPEC = LogSpec(
         ),
         cs1_label="status",
         account_field="sender",
+        account_link="sender_account",
+        peer_field="recipient",
+        peer_link="recipient_account",
     ),
     notice=(
         "Only transport data is listed: the payload of a secure message is never "

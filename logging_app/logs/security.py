@@ -38,11 +38,15 @@ SPEC = LogSpec(
         Column("source_log"),
         Column("details", BLOCK),
         Column("account_name", ACCOUNT, account="account", listed=False),
+        Column("peer_name", ACCOUNT, account="peer_account", listed=False),
     ),
     filters=("severity", "source_log", "signature_id"),
-    search_fields=("signature_id", "name", "details", "account_name"),
-    account_links=(AccountLink("account_name", "account"),),
-    ingest_names={"account": "account_name"},
+    search_fields=("signature_id", "name", "details", "account_name", "peer_name"),
+    account_links=(
+        AccountLink("account_name", "account"),
+        AccountLink("peer_name", "peer_account"),
+    ),
+    ingest_names={"account": "account_name", "peer": "peer_name"},
     panels=(
         Panel(
             "Source record",

@@ -7,7 +7,7 @@ template tags, and the presentation layer turns `Column` and the filter names in
 and filtersets (logging_app/listing).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -54,7 +54,8 @@ class Column:
     this log's own) and the parameter the value fills. `link_view`: for PAGE_LINK, the URL
     name of the page, which takes the value as its one argument. `tag`: a boolean field whose truth
     adds a tag after the value. `empty`: what an empty value shows. `listed`: False for a
-    field only the detail page shows.
+    field only the detail page shows. `explained`: for CHOICE, the value's tooltip says
+    what the record means (the log's `explain`).
     """
 
     name: str
@@ -66,6 +67,7 @@ class Column:
     tag: str = ""
     empty: str = ""
     listed: bool = True
+    explained: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,10 @@ class SiemMapping:
     """Which records of the log become Security events, and what their CEF lines carry.
 
     `field`'s value picks the signature (`signatures`); `extensions` are (CEF key, column)
-    pairs, cs1 being the column that made the record relevant, labelled `cs1_label`;
-    `account_field` names the account the event is about.
+    pairs, cs1 being the column that made the record relevant, labelled `cs1_label`.
+    `account_field` names the account the event is about (CEF's suser) and `account_link`
+    the row's link to it; `peer_field` and `peer_link` the other party (duser): the
+    event is linked to both accounts, so that it shows on both account pages.
     """
 
     field: str
@@ -104,6 +108,9 @@ class SiemMapping:
     extensions: tuple[tuple[str, str], ...] = ()
     cs1_label: str = ""
     account_field: str = ""
+    account_link: str = ""
+    peer_field: str = ""
+    peer_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,17 @@ GREEN, AMBER, ORANGE, RED = "#2e8b57", "#d4a017", "#e07b00", "#b3261e"
 GREY, VIOLET, BLUE = "#8a94a0", "#7a4fa0", "#1f5fa8"
 
 Exporter = Callable[[QuerySet], Iterator[str]]
+# What a record means, in plain words, from the record or its values by field name (the
+# CSV export reads rows as values, not model instances): read it through `record_values`.
+Explainer = Callable[[Model | Mapping[str, object]], str]
+
+
+def record_values(record: Model | Mapping[str, object]) -> Mapping[str, object]:
+    """A record's values by field name (`attname`): a model instance's, or a values() row."""
+    if isinstance(record, Mapping):
+        return record
+    fields = record._meta.concrete_fields
+    return {model_field.attname: getattr(record, model_field.attname) for model_field in fields}
 
 
 @dataclass(frozen=True, eq=False)  # one object per log: compared and hashed by identity
@@ -177,6 +195,14 @@ class LogSpec:
     # Rows the log's own rules no longer keep at `now`, besides its retention setting
     # (the CDR policy's direct calls); purged by jobs.purge_logs.
     expired: Callable[[datetime], QuerySet] | None = None
+    # What a record means, in plain words: shown on its detail page, its account timeline
+    # row and as the last column of the CSV export ("What happened").
+    explain: Explainer | None = None
+    # The fields holding what support pastes into the search box (`q`) that their type does
+    # not tell, by kind ("call id", "number", "address"): looked up exactly, each through
+    # an index. UUID and IP address fields and enumerations are known by their model
+    # field (logging_app/listing/search.py).
+    search_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def link_fields(self) -> tuple[str, ...]:
@@ -190,6 +216,10 @@ class LogSpec:
     @property
     def listed_columns(self) -> tuple[Column, ...]:
         return tuple(column for column in self.columns if column.listed)
+
+    def explained(self, record: Model | Mapping[str, object]) -> str:
+        """What `record` (or its values by field name) means, or "" when the log cannot say."""
+        return self.explain(record) if self.explain else ""
 
     def column(self, name: str) -> Column | None:
         return next((column for column in self.columns if column.name == name), None)

@@ -51,6 +51,7 @@ SPEC = LogSpec(
         extensions=(("suser", "principal"), ("src", "ip_address"), ("cs1", "event_type")),
         cs1_label="eventType",
         account_field="principal",
+        account_link="account",
     ),
     charts=(
         Chart(

@@ -9,7 +9,7 @@ the migrations) look for it.
 """
 
 from .accounts import Account, AccountGroup
-from .base import CodeField, LogRecord, ManualChoices
+from .base import CodeField, EndpointField, LogRecord, ManualChoices
 from .calls import (
     DIRECT_CALL_TYPES,
     CallDetailRecord,
@@ -60,6 +60,7 @@ __all__ = [
     "CodeField",
     "ConsoleUserProfile",
     "Disposition",
+    "EndpointField",
     "HangupCause",
     "IngestToken",
     "InstallMessage",

@@ -31,6 +31,20 @@ class CodeField(models.CharField):
         return parameters
 
 
+class EndpointField(CodeField):
+    """Where a connection came from, as the appliance writes it: an IP address and its port
+    ("203.0.113.10:52144", "[2001:db8::1]:5060"). The list filters it by the address with
+    or without the port (listing/addresses.py).
+
+    The same column as a CodeField, and recorded in the migrations as one: the difference
+    is the filter's alone, and needs no migration (on SQLite, a copy of the table).
+    """
+
+    def deconstruct(self) -> tuple:
+        name, _, args, kwargs = super().deconstruct()
+        return name, f"{CodeField.__module__}.{CodeField.__qualname__}", args, kwargs
+
+
 class LogRecord(models.Model):
     """What every log row has: the appliance's id for the event, which makes ingest idempotent."""
 

@@ -33,6 +33,9 @@ class SecurityEvent(LogRecord):
     details = models.TextField(help_text="The event as a CEF line.")
     account_name = models.CharField("account", max_length=150, blank=True)
     account = account_link("security_events")
+    # The other party of the record (a call's callee, a message's recipient), if any.
+    peer_name = models.CharField("other account", max_length=150, blank=True)
+    peer_account = account_link("security_peer_events")
     # The record of another log this event was rewritten from; empty for direct events.
     source_id = models.BigIntegerField("source record", null=True, blank=True)
 
@@ -42,6 +45,8 @@ class SecurityEvent(LogRecord):
             models.Index(fields=["timestamp", "id"], name="security_time"),
             models.Index(fields=["account", "timestamp"], name="security_account_time"),
             models.Index(fields=["account_name", "timestamp"], name="security_name_time"),
+            models.Index(fields=["peer_account", "timestamp"], name="security_peer_time"),
+            models.Index(fields=["peer_name", "timestamp"], name="security_peer_name_time"),
             models.Index(fields=["source_log", "timestamp"], name="security_source_time"),
             models.Index(fields=["severity", "timestamp"], name="security_severity_time"),
         ]
