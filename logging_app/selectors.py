@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from functools import reduce
 from operator import or_
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Case, Count, Max, Model, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -174,15 +174,22 @@ def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> li
     of each one's first rows, so that their number costs no round trips.
     """
     if len(branches) > 1:
-        # Each branch as `pk IN (its first rows)`: a subquery keeps its ORDER BY and LIMIT
-        # inside the UNION on SQLite too, where a LIMITed member of a UNION is refused.
-        rows = queryset.model._base_manager.using(queryset.db).order_by()
-        parts = [
-            rows.filter(pk__in=queryset.filter(branch).values("pk")[:limit]).values_list("pk")
-            for branch in branches
-        ]
-        ids = {pk for (pk,) in parts[0].union(*parts[1:], all=True).order_by()}
-        queryset = queryset.filter(pk__in=ids)
+        if connections[queryset.db].features.supports_slicing_ordering_in_compound:
+            # Each branch's first rows as a member of one UNION ALL (PostgreSQL): its ORDER
+            # BY names the columns it returns, so those are the order's (time, id).
+            columns = [name.lstrip("-") for name in queryset.query.order_by]
+            firsts = [queryset.filter(branch).values_list(*columns)[:limit] for branch in branches]
+            union = [row[-1] for row in firsts[0].union(*firsts[1:], all=True)]
+        else:
+            # SQLite refuses a LIMITed member of a UNION: each branch as `pk IN (its first
+            # rows)`, a subquery that keeps its ORDER BY and LIMIT.
+            rows = queryset.model._base_manager.using(queryset.db).order_by()
+            members = [
+                rows.filter(pk__in=queryset.filter(branch).values("pk")[:limit]).values_list("pk")
+                for branch in branches
+            ]
+            union = [pk for (pk,) in members[0].union(*members[1:], all=True).order_by()]
+        queryset = queryset.filter(pk__in=set(union))
     return list(queryset[:limit])
 
 
