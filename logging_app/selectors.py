@@ -83,7 +83,7 @@ _NUMBER = re.compile(r"\+?[0-9]+")
 ACCOUNT_SUGGESTIONS = 5
 
 
-def _number(text: str) -> str:
+def phone_number(text: str) -> str:
     """`text` as a phone number, without its punctuation ("+39 06 1234-0016" is
     "+390612340016"), or "" when it is not one."""
     compact = _NUMBER_PUNCTUATION.sub("", text)
@@ -95,13 +95,19 @@ def _international_digits(number: str) -> str:
     return number[1:] if number.startswith("+") else number.removeprefix("00")
 
 
+def number_notations(number: str) -> tuple[str, ...]:
+    """The ways a number may be stored: as written, and with "+", "00" or neither before
+    its international digits."""
+    digits = _international_digits(number)
+    return tuple(dict.fromkeys((number, f"+{digits}", digits, f"00{digits}")))
+
+
 def _named(text: str) -> Q:
     """The accounts `text` names exactly: the username or the description in any case,
     or the virtual number, written with "+", "00" or neither, and with punctuation."""
     condition = Q(username__iexact=text) | Q(description__iexact=" ".join(text.split()))
-    if number := _number(text):
-        digits = _international_digits(number)
-        condition |= Q(virtual_number__in=[number, digits, f"+{digits}", f"00{digits}"])
+    if number := phone_number(text):
+        condition |= Q(virtual_number__in=number_notations(number))
     return condition
 
 
@@ -129,7 +135,7 @@ def account_search(text: str) -> QuerySet:
     if not text:
         return accounts.order_by("username")
     holding = Q(username__icontains=text) | Q(description__icontains=" ".join(text.split()))
-    holding |= Q(virtual_number__icontains=_international_digits(_number(text)) or text)
+    holding |= Q(virtual_number__icontains=_international_digits(phone_number(text)) or text)
     exact = Case(When(_named(text), then=Value(0)), default=Value(1))
     return accounts.filter(holding).order_by(exact, "username")
 
@@ -141,7 +147,7 @@ def accounts_like(text: str, *, limit: int = ACCOUNT_SUGGESTIONS) -> list[models
     Compared in Python over the whole directory (thousands of names, a few milliseconds),
     only when a page found nothing under the name.
     """
-    number = _number(text)
+    number = phone_number(text)
     wanted = f"+{_international_digits(number)}" if number else " ".join(text.split()).casefold()
     if not wanted:
         return []

@@ -11,11 +11,12 @@ and written again with these escapes.
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Model
 
 from . import models
 from .logs import LOGS
@@ -88,7 +89,16 @@ def _cef_header(signature_id: str, name: str, severity: int) -> str:
         name,
         severity,
     ]
+    return _header_text(parts)
+
+
+def _header_text(parts: Iterable[object]) -> str:
+    """ "CEF:0|" and the six header fields, each escaped and ended by a pipe."""
     return "|".join(["CEF:0", *(_escape_header(part) for part in parts), ""])
+
+
+def _extension_text(pairs: Iterable[tuple[str, object]]) -> str:
+    return " ".join(f"{key}={_escape_extension(value)}" for key, value in pairs)
 
 
 def _cef_extension(timestamp: datetime, extensions: dict[str, object] | None) -> str:
@@ -96,7 +106,7 @@ def _cef_extension(timestamp: datetime, extensions: dict[str, object] | None) ->
     fields.update(
         {key: value for key, value in (extensions or {}).items() if value not in ("", None)}
     )
-    return " ".join(f"{key}={_escape_extension(value)}" for key, value in fields.items())
+    return _extension_text(fields.items())
 
 
 # A received line: "CEF:0|" and six header fields, each ended by an unescaped pipe and
@@ -128,8 +138,7 @@ class ReceivedCef:
 
     def line(self) -> str:
         """The line again, with the escapes of the CEF specification and nothing else."""
-        header = "|".join(["CEF:0", *(_escape_header(field) for field in self.header), ""])
-        return header + " ".join(f"{key}={_escape_extension(v)}" for key, v in self.extension)
+        return _header_text(self.header) + _extension_text(self.extension)
 
 
 def parse_cef(text: str) -> ReceivedCef | None:
@@ -190,16 +199,14 @@ def _extensions(mapping: SiemMapping, row: Mapping[str, object]) -> dict[str, ob
     return extensions
 
 
-def _party(source_log: str, name_field: str, link: str, row: Mapping[str, object]) -> tuple:
+def _party(model: type[Model], name_field: str, link: str) -> Callable[[Mapping], tuple]:
     """(name, account id) of one party of a row: the name as received, the account its
-    log's ingest linked it to (None when none matched, or the log keeps no link)."""
+    log's ingest linked it to (None when none matched, or the log keeps no link). The
+    link's column is looked up once, not per row."""
     if not name_field:
-        return "", None
-    account_id = None
-    if link:
-        attname = LOGS[source_log].model._meta.get_field(link).attname
-        account_id = row.get(attname)
-    return row.get(name_field) or "", account_id
+        return lambda row: ("", None)
+    attname = model._meta.get_field(link).attname if link else ""
+    return lambda row: (row.get(name_field) or "", row.get(attname) if attname else None)
 
 
 def _mapping(source_log: str) -> SiemMapping | None:
@@ -223,10 +230,15 @@ def security_events_for(
     Each row carries its primary key under "id": the event's source record. The events
     come one by one, as ingest streams them into their table.
     """
-    mapping = _mapping(source_log)
+    spec = LOGS.get(source_log)
+    if spec is None or spec.siem is None:
+        return
+    mapping = spec.siem
+    account_of = _party(spec.model, mapping.account_field, mapping.account_link)
+    peer_of = _party(spec.model, mapping.peer_field, mapping.peer_link)
     headers: dict[Signature, str] = {}  # a batch's events share a few signatures
     for row in rows:
-        signature = signature_for(source_log, row)
+        signature = mapping.signatures.get(row.get(mapping.field))
         if signature is None:
             continue
         if signature not in headers:
@@ -234,8 +246,7 @@ def security_events_for(
                 signature.signature_id, signature.name, signature.severity
             )
         timestamp = row[time_field]
-        account = _party(source_log, mapping.account_field, mapping.account_link, row)
-        peer = _party(source_log, mapping.peer_field, mapping.peer_link, row)
+        account, peer = account_of(row), peer_of(row)
         yield {
             "event_id": uuid.uuid4(),
             "timestamp": timestamp,

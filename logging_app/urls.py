@@ -1,14 +1,30 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import api, calls, views
+
+
+class NameConverter:
+    """A name as the appliance sends it (a username, a call id): one path segment without
+    NUL, which no stored name holds and PostgreSQL cannot compare (such a URL is a 404)."""
+
+    regex = "[^/\x00]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(NameConverter, "name")
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("logging/<slug:log>/", views.log_list, name="log_list"),
     path("logging/<slug:log>/<int:pk>/", views.log_detail, name="log_detail"),
-    path("calls/<str:call_id>/", calls.call_detail, name="call_detail"),
+    path("calls/<name:call_id>/", calls.call_detail, name="call_detail"),
     path("accounts/", views.account_list, name="account_list"),
-    path("accounts/<str:username>/", views.account_detail, name="account_detail"),
+    path("accounts/<name:username>/", views.account_detail, name="account_detail"),
     path("api/ingest/<slug:log>/", api.ingest_view, name="ingest"),
     path("healthz", views.healthz, name="healthz"),
     path("preferences/", views.preferences, name="preferences"),

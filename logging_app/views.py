@@ -46,20 +46,20 @@ def _log_spec(log: str) -> LogSpec:
         raise Http404(f"There is no log called {log!r}.") from None
 
 
-def _can_view(user, model: type[Model]) -> bool:
+def can_view(user, model: type[Model]) -> bool:
     opts = model._meta
     return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
 
 
-def _require_view_permission(request: HttpRequest, model: type[Model]) -> None:
-    if not _can_view(request.user, model):
+def require_view_permission(request: HttpRequest, model: type[Model]) -> None:
+    if not can_view(request.user, model):
         raise PermissionDenied
 
 
 @require_safe
 def log_list(request: HttpRequest, log: str) -> HttpResponse:
     spec = _log_spec(log)
-    _require_view_permission(request, spec.model)
+    require_view_permission(request, spec.model)
     listing = LogList(request, spec)
     if listing.export_format:
         return listing.export()
@@ -102,7 +102,7 @@ def _can_see_secrets(user) -> bool:
     return user.is_superuser
 
 
-def _declared(spec: LogSpec, field) -> Column:
+def _declared(field) -> Column:
     """How a field shows when its log declares no column for it: by its type."""
     if field.choices:
         return Column(field.name, CHOICE)
@@ -122,7 +122,7 @@ def _detail_rows(spec: LogSpec, record: Model, rendering: Rendering) -> list[Det
         if field.primary_key or field.name in spec.link_fields:
             continue
         column = listed.get(field.name) or column_for(
-            spec, spec.column(field.name) or _declared(spec, field)
+            spec, spec.column(field.name) or _declared(field)
         )
         if isinstance(column, TimestampColumn):  # the page's own time links nowhere else
             column = DateTimeColumn()
@@ -159,7 +159,7 @@ def _panels(spec: LogSpec, record: Model, rendering: Rendering) -> list[tuple[st
 @require_safe
 def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
     spec = _log_spec(log)
-    _require_view_permission(request, spec.model)
+    require_view_permission(request, spec.model)
     record = selectors.log_record(spec, pk)
     if record is None:
         raise Http404(f"There is no {spec.title} record {pk}.")
@@ -183,7 +183,7 @@ class AccountSearchForm(forms.Form):
 
 @require_safe
 def account_list(request: HttpRequest) -> HttpResponse:
-    _require_view_permission(request, models.Account)
+    require_view_permission(request, models.Account)
     form = AccountSearchForm(request.GET)
     if not form.is_valid():
         context = {"accounts": [], "query": "", "form": form}
@@ -198,10 +198,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def account_detail(request: HttpRequest, username: str) -> HttpResponse:
-    _require_view_permission(request, models.Account)
-    if "\x00" in username:
-        # No name holds NUL (ingest refuses it), and PostgreSQL cannot compare one.
-        raise Http404("There is no account by that name.")
+    require_view_permission(request, models.Account)
     account = models.Account.objects.select_related("group").filter(username=username).first()
     if account is None and (named := selectors.accounts_named(username)):
         # A description, a number or another case: the account's own page, or the accounts
@@ -228,7 +225,7 @@ def account_detail(request: HttpRequest, username: str) -> HttpResponse:
         "log_links": [
             (spec.title, rendering.list_url(spec.slug, account=username))
             for spec in LOGS.values()
-            if spec.account_links and _can_view(request.user, spec.model)
+            if spec.account_links and can_view(request.user, spec.model)
         ],
     }
     return render(request, "accounts/detail.html", context)
@@ -236,7 +233,7 @@ def account_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:
-    logs = [spec for spec in LOGS.values() if _can_view(request.user, spec.model)]
+    logs = [spec for spec in LOGS.values() if can_view(request.user, spec.model)]
     since = timezone.now() - timedelta(hours=OVERVIEW_HOURS)
     context = {
         "hours": OVERVIEW_HOURS,

@@ -71,7 +71,7 @@ def store_log(spec: LogSpec, numbered: Sequence[tuple[int, object]]) -> IngestRe
     policy = spec.ingest_policy
     schema = schema_for(spec.slug)
     # Made once per batch (it may read the database), then given each valid record.
-    prepare = policy.prepare() if policy.prepare else _unchanged
+    prepare = (policy.prepare and policy.prepare()) or _unchanged
     link = _linker_for(spec, numbered)
     store = partial(_store_batch, spec, policy, numbered, prepare, link)
     if by_copy(len(numbered)) and not policy.merge:

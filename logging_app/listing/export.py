@@ -66,6 +66,14 @@ def csv_lines(spec: LogSpec, table, queryset) -> tuple[list[str], Iterator[str]]
     return [writer.writerow(headers)], (line(row) for row in values)
 
 
+def export_lines(spec: LogSpec, export_format: str, table, queryset) -> tuple[list, Iterator]:
+    """The header and the lines of an export: CSV with the table's columns, or one of the
+    log's own formats (LogSpec.exports) over its records, read in chunks."""
+    if export_format == "csv":
+        return csv_lines(spec, table, queryset)
+    return [], spec.exports[export_format](queryset.iterator(chunk_size=EXPORT_CHUNK))
+
+
 def _cells(row: tuple) -> list[str]:
     return [_safe_cell(_export_value(value)) for value in row]
 

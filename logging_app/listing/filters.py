@@ -171,11 +171,15 @@ class LogFilterSet(django_filters.FilterSet):
     def filter_until(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.filter(**{f"{self.spec.time_field}__lte": value})
 
+    def _cleaned(self, name: str) -> str:
+        """A filter's value as the validated form holds it; "" when none was given."""
+        cleaned = getattr(self.form, "cleaned_data", {}) if self.is_bound else {}
+        return cleaned.get(name) or ""
+
     @cached_property
     def account_text(self) -> str:
-        """The account asked for, as typed; empty when none is (read from the valid form)."""
-        cleaned = getattr(self.form, "cleaned_data", {}) if self.is_bound else {}
-        return (cleaned.get("account") or "").strip()
+        """The account asked for, as typed; empty when none is."""
+        return self._cleaned("account").strip()
 
     @cached_property
     def named_accounts(self) -> list[models.Account]:
@@ -207,8 +211,7 @@ class LogFilterSet(django_filters.FilterSet):
     def search(self) -> Search | None:
         """What `q` asks for (listing/search.py): a value looked up exactly, or free text;
         None without a search. Read from the validated form."""
-        cleaned = getattr(self.form, "cleaned_data", {}) if self.is_bound else {}
-        return search_for(self.spec, cleaned.get("q") or "")
+        return search_for(self.spec, self._cleaned("q"))
 
     @cached_property
     def search_branches(self) -> tuple[Q, ...]:

@@ -13,7 +13,7 @@ from django_tables2.paginators import LazyPaginator
 
 from .. import models, selectors
 from ..logs.spec import LogSpec
-from .export import csv_lines, export_response
+from .export import export_lines, export_response
 from .filters import filterset_for
 from .tables import KeysetRows, LogTable, table_for
 
@@ -227,10 +227,5 @@ class LogList:
     def export(self) -> StreamingHttpResponse:
         """The filtered rows, in the asked order, as the asked format."""
         table = self._ordered[0]
-        rows = table.data.data
-        if self.export_format == "csv":
-            return export_response(
-                self.request, self.spec, "csv", *csv_lines(self.spec, table, rows)
-            )
-        lines = self.spec.exports[self.export_format](rows)
-        return export_response(self.request, self.spec, self.export_format, [], lines)
+        lines = export_lines(self.spec, self.export_format, table, table.data.data)
+        return export_response(self.request, self.spec, self.export_format, *lines)

@@ -25,7 +25,7 @@ from operator import or_
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Field, GenericIPAddressField, Q, UUIDField
 
-from .. import models
+from .. import models, selectors
 from ..logs.spec import LogSpec
 from .addresses import Address, endpoint_condition, parse_address
 
@@ -41,13 +41,12 @@ _CALL_ID = re.compile(r"[0-9]+\.[0-9]+")
 # A phone number: 7 to 15 digits (E.164's most), perhaps after "+"; shorter runs of digits
 # are looked for inside the text (a part of a number).
 _NUMBER = re.compile(r"\+?[0-9]{7,15}")
-# What people write between a number's digits: "+39 06 1234-0016", "(06) 1234 0016".
-_NUMBER_SEPARATORS = re.compile(r"[\s()-]")
 _QUOTES = ('"', "“”", "„“", "«»")
 # The longest text searched: longer is no value a column holds, and SQLite refuses a LIKE
 # pattern past 50,000 bytes.
 MAX_SEARCH = 1000
-# The most branches a list page reads apart (a query each): see `crossed`.
+# The most branches a list page reads apart (each a member of one UNION, through its own
+# index; selectors.first_rows): see `crossed`.
 MAX_BRANCHES = 4
 
 
@@ -137,9 +136,9 @@ def readings(text: str) -> list[Reading]:
     # Digits may be a call id too; a few digits are rather a part of something.
     if _CALL_ID.fullmatch(text) or (text.isascii() and text.isdigit() and len(text) >= 7):
         found.append(Reading(CALL_ID, text, (text,)))
-    compact = _NUMBER_SEPARATORS.sub("", text)
+    compact = selectors.phone_number(text)
     if _NUMBER.fullmatch(compact):
-        found.append(Reading(NUMBER, compact, _notations(compact)))
+        found.append(Reading(NUMBER, compact, selectors.number_notations(compact)))
     return found
 
 
@@ -159,14 +158,6 @@ def _uuid(text: str) -> uuid.UUID | None:
         return uuid.UUID(text)
     except ValueError:
         return None
-
-
-def _notations(number: str) -> tuple[str, ...]:
-    """The ways a number may be stored: as typed, and with "+", "00" or neither before its
-    international digits."""
-    digits = number.removeprefix("+")
-    digits = digits.removeprefix("00") if not number.startswith("+") else digits
-    return tuple(dict.fromkeys((number, f"+{digits}", digits, f"00{digits}")))
 
 
 # --- The log's fields ---------------------------------------------------------------------

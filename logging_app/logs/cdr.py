@@ -54,15 +54,11 @@ def _policy_notice() -> str:
     return f"CDR policy: {policy_in_force().describe()}"
 
 
-def _no_cdr() -> Callable[[dict], dict | None]:
+def _no_cdr() -> Callable[[dict], dict | None] | None:
     """Under No-CDR, direct calls are discarded: the policy is read once per batch."""
     if not models.CdrPolicy.current().no_cdr:
-        return _unchanged
+        return None
     return lambda values: None if values["call_type"] in models.DIRECT_CALL_TYPES else values
-
-
-def _unchanged(values: dict) -> dict:
-    return values
 
 
 def _expired(now: datetime) -> QuerySet:

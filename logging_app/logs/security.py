@@ -1,14 +1,12 @@
 """Security: SIEM-formatted events, rewritten from the other logs or sent directly."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 
 from .. import models, siem
 from ..demo.events import security_records
 from .spec import ACCOUNT, BLOCK, TIMESTAMP, AccountLink, Column, LogSpec, Panel
-
-EXPORT_CHUNK = 2000
 
 
 def _source(event: models.SecurityEvent) -> list[tuple[str, Model]]:
@@ -21,8 +19,8 @@ def _source(event: models.SecurityEvent) -> list[tuple[str, Model]]:
     return [(spec.slug, row) for row in spec.model.objects.filter(pk=event.source_id)]
 
 
-def _cef_lines(queryset: QuerySet) -> Iterator[str]:
-    return (f"{siem.event_cef_line(event)}\n" for event in queryset.iterator(EXPORT_CHUNK))
+def _cef_lines(events: Iterable[models.SecurityEvent]) -> Iterator[str]:
+    return (f"{siem.event_cef_line(event)}\n" for event in events)
 
 
 SPEC = LogSpec(

@@ -75,12 +75,13 @@ class IngestPolicy:
     """What ingest does for this log beyond storing each new record once.
 
     `prepare` is called once per batch (it may read the database) and returns what is
-    then given each valid record: the values to store, or None to discard the record.
+    then given each valid record: the values to store, or None to discard the record
+    (or returns None itself when the batch's records are all kept as they are).
     `merge` folds a later report of a stored key into its row (True when it changed
     something); `merged_fields` are the columns it may change.
     """
 
-    prepare: Callable[[], Callable[[dict], dict | None]] | None = None
+    prepare: Callable[[], Callable[[dict], dict | None] | None] | None = None
     merge: Callable[[dict, dict], bool] | None = None
     merged_fields: tuple[str, ...] = ()
 
@@ -148,7 +149,8 @@ class Chart:
 GREEN, AMBER, ORANGE, RED = "#2e8b57", "#d4a017", "#e07b00", "#b3261e"
 GREY, VIOLET, BLUE = "#8a94a0", "#7a4fa0", "#1f5fa8"
 
-Exporter = Callable[[QuerySet], Iterator[str]]
+# An export format's lines of the records of a list, read in chunks by the caller.
+Exporter = Callable[[Iterable[Model]], Iterator[str]]
 # What a record means, in plain words, from the record or its values by field name (the
 # CSV export reads rows as values, not model instances): read it through `record_values`.
 Explainer = Callable[[Model | Mapping[str, object]], str]
