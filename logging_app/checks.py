@@ -63,6 +63,7 @@ def _spec_errors(spec: LogSpec) -> list[checks.Error]:
         ("key field", spec.key_field),
         *(("account link source", link.source) for link in spec.account_links),
         *(("account link", link.link) for link in spec.account_links),
+        *(("outcome field", name) for name in spec.outcome),
     ]
     for role, name in named:
         if not _has_field(model, name):
@@ -85,6 +86,9 @@ def _spec_errors(spec: LogSpec) -> list[checks.Error]:
             )
     if _has_field(model, spec.key_field) and not model._meta.get_field(spec.key_field).unique:
         errors.append(_error(spec, f"the key field {spec.key_field!r} is not unique.", 10))
+    if spec.aggregates and spec.ingest_policy.merge:
+        # A merge changes stored rows: their figures would need taking away and adding again.
+        errors.append(_error(spec, "a log whose ingest merges reports keeps no aggregates.", 13))
     return errors
 
 

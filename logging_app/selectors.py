@@ -199,26 +199,59 @@ def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> li
     return list(queryset[:limit])
 
 
-def account_timeline(
-    *, username: str, account: models.Account | None, limit: int = ACCOUNT_TIMELINE_LENGTH
-) -> list[TimelineEntry]:
-    """The account's most recent activity across every log, newest first, as one list.
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    older: "TimelineCursor | None"  # where the next page, of older rows, starts
 
-    Each log contributes at most `limit` rows through its (account, time) indexes; the
-    merge keeps the newest `limit` of them.
+
+def account_timeline(
+    *,
+    username: str,
+    account: models.Account | None,
+    logs: Sequence[LogSpec],
+    before: "TimelineCursor | None" = None,
+    limit: int = ACCOUNT_TIMELINE_LENGTH,
+) -> TimelinePage:
+    """A page of the account's activity across `logs`, newest first, as one list, older
+    than `before` when given.
+
+    Each log contributes at most `limit` + 1 rows through its (account, time) indexes; the
+    merge keeps the newest of them, in (time, log, id) order, so that a page ends at a row
+    the next page's cursor names whatever log it is in: paged back, the whole history
+    reads as one list.
     """
     streams = []
     account_ids = [account.pk] if account is not None else []
-    for spec in LOGS.values():
+    positions = {slug: position for position, slug in enumerate(LOGS)}
+    for spec in logs:
         if not spec.account_links:
             continue
         conditions = account_branches(spec, names=[username], account_ids=account_ids)
         # A row's own text is shown, not the accounts it links to: nothing to join.
         queryset = log_queryset(spec).select_related(None).filter(reduce(or_, conditions))
-        rows = first_rows(queryset, limit, conditions)
-        streams.append([TimelineEntry(getattr(row, spec.time_field), spec, row) for row in rows])
-    merged = heapq.merge(*streams, key=lambda entry: entry.time, reverse=True)
-    return [entry for _, entry in zip(range(limit), merged, strict=False)]
+        if before is not None:
+            queryset = queryset.filter(before.older(spec, positions))
+        rows = first_rows(queryset, limit + 1, conditions)
+        position = positions[spec.slug]
+        streams.append(
+            [
+                (
+                    getattr(row, spec.time_field),
+                    position,
+                    row.pk,
+                    TimelineEntry(getattr(row, spec.time_field), spec, row),
+                )
+                for row in rows
+            ]
+        )
+    merged = heapq.merge(*streams, key=lambda item: item[:3], reverse=True)
+    entries = [item[3] for _, item in zip(range(limit + 1), merged, strict=False)]
+    older = None
+    if len(entries) > limit:
+        last = entries[limit - 1]
+        older = TimelineCursor(last.log.slug, Cursor(last.time, last.record.pk))
+    return TimelinePage(entries[:limit], older)
 
 
 @dataclass(frozen=True)
@@ -308,6 +341,35 @@ class Cursor:
         return Q(**{f"{time_field}__gte": self.time}) & (
             Q(**{f"{time_field}__gt": self.time}) | Q(pk__gt=self.pk)
         )
+
+
+@dataclass(frozen=True)
+class TimelineCursor:
+    """A position in an account's timeline: a row of one log, in (time, log, id) order,
+    the logs in their registry's order. Written `<log>_<Cursor>`."""
+
+    log: str
+    at: Cursor
+
+    def __str__(self) -> str:
+        return f"{self.log}_{self.at}"
+
+    @classmethod
+    def parse(cls, text: str) -> "TimelineCursor":
+        """The cursor written as `text`; ValueError (or OverflowError) when it is not one."""
+        log, _, at = text.partition("_")
+        if log not in LOGS:
+            raise ValueError(text)
+        return cls(log, Cursor.parse(at))
+
+    def older(self, spec: LogSpec, positions: dict[str, int]) -> Q:
+        """The rows of `spec` after this position in the timeline (older ones first)."""
+        time = spec.time_field
+        if spec.slug == self.log:
+            return self.at.earlier(time)
+        # At the same time, the rows of a log before this one in the order come after it.
+        lookup = "lte" if positions[spec.slug] < positions[self.log] else "lt"
+        return Q(**{f"{time}__{lookup}": self.at.time})
 
 
 @dataclass(frozen=True)

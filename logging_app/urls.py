@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import api, calls, views
+from . import accounts, api, calls, views
 
 
 class NameConverter:
@@ -23,8 +23,8 @@ urlpatterns = [
     path("logging/<slug:log>/", views.log_list, name="log_list"),
     path("logging/<slug:log>/<int:pk>/", views.log_detail, name="log_detail"),
     path("calls/<name:call_id>/", calls.call_detail, name="call_detail"),
-    path("accounts/", views.account_list, name="account_list"),
-    path("accounts/<name:username>/", views.account_detail, name="account_detail"),
+    path("accounts/", accounts.account_list, name="account_list"),
+    path("accounts/<name:username>/", accounts.account_detail, name="account_detail"),
     path("api/ingest/<slug:log>/", api.ingest_view, name="ingest"),
     path("healthz", views.healthz, name="healthz"),
     path("preferences/", views.preferences, name="preferences"),

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from urllib.parse import urlencode
 from zoneinfo import available_timezones
 
 from django import forms
@@ -15,7 +14,6 @@ from django.db import DatabaseError, connection
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
@@ -26,12 +24,12 @@ from .listing.columns import (
     Rendering,
     TimestampColumn,
     column_for,
+    declared_column,
     value_writer,
 )
 from .listing.page import PAGE_SIZES, LogList
 from .listing.tables import table_for
 from .logs import LOGS, LogSpec
-from .logs.spec import BLOCK, CHOICE, TIME, Column
 from .middleware import viewer_time_zone_remember
 from .templatetags.console import filter_time
 
@@ -102,17 +100,6 @@ def _can_see_secrets(user) -> bool:
     return user.is_superuser
 
 
-def _declared(field) -> Column:
-    """How a field shows when its log declares no column for it: by its type."""
-    if field.choices:
-        return Column(field.name, CHOICE)
-    if field.get_internal_type() == "DateTimeField":
-        return Column(field.name, TIME)
-    if field.get_internal_type() == "TextField":
-        return Column(field.name, BLOCK)
-    return Column(field.name)
-
-
 def _detail_rows(spec: LogSpec, record: Model, rendering: Rendering) -> list[DetailRow]:
     """Every field of the record in the model's (the manual's) order, each written with
     the column the list writes it with."""
@@ -121,9 +108,7 @@ def _detail_rows(spec: LogSpec, record: Model, rendering: Rendering) -> list[Det
     for field in record._meta.concrete_fields:
         if field.primary_key or field.name in spec.link_fields:
             continue
-        column = listed.get(field.name) or column_for(
-            spec, spec.column(field.name) or _declared(field)
-        )
+        column = listed.get(field.name) or column_for(spec, declared_column(spec, field))
         if isinstance(column, TimestampColumn):  # the page's own time links nowhere else
             column = DateTimeColumn()
         html = value_writer(column, field.name, spec.model)(record, rendering)
@@ -174,61 +159,6 @@ def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
         "what_happened": spec.explained(record),
     }
     return render(request, "logging/detail.html", context)
-
-
-class AccountSearchForm(forms.Form):
-    # A CharField refuses NUL, which PostgreSQL cannot compare with text.
-    q = forms.CharField(required=False, max_length=200, strip=True)
-
-
-@require_safe
-def account_list(request: HttpRequest) -> HttpResponse:
-    require_view_permission(request, models.Account)
-    form = AccountSearchForm(request.GET)
-    if not form.is_valid():
-        context = {"accounts": [], "query": "", "form": form}
-        return render(request, "accounts/list.html", context, status=400)
-    query = form.cleaned_data["q"]
-    accounts = list(selectors.account_search(query)[:500])
-    # Nothing holds the text: the accounts closest to it instead.
-    suggestions = selectors.accounts_like(query) if query and not accounts else []
-    context = {"accounts": accounts, "query": query, "form": form, "suggestions": suggestions}
-    return render(request, "accounts/list.html", context)
-
-
-@require_safe
-def account_detail(request: HttpRequest, username: str) -> HttpResponse:
-    require_view_permission(request, models.Account)
-    account = models.Account.objects.select_related("group").filter(username=username).first()
-    if account is None and (named := selectors.accounts_named(username)):
-        # A description, a number or another case: the account's own page, or the accounts
-        # that share the description.
-        if len(named) == 1:
-            return redirect("account_detail", named[0].username)
-        return redirect(f"{reverse('account_list')}?{urlencode({'q': username})}")
-    timeline = selectors.account_timeline(username=username, account=account)
-    if account is None and not timeline:
-        raise Http404(f"There is no account {username!r} and no activity under that name.")
-    rendering = Rendering()
-    context = {
-        "username": username,
-        "account": account,
-        "timeline": [
-            (
-                entry,
-                rendering.detail_url(entry.log.slug, entry.record.pk),
-                entry.log.explained(entry.record),
-            )
-            for entry in timeline
-        ],
-        # Each log that can name an account, filtered by this one.
-        "log_links": [
-            (spec.title, rendering.list_url(spec.slug, account=username))
-            for spec in LOGS.values()
-            if spec.account_links and can_view(request.user, spec.model)
-        ],
-    }
-    return render(request, "accounts/detail.html", context)
 
 
 @require_safe

@@ -1,11 +1,12 @@
 """Account ingest: accounts created or updated by name, and the stored rows linked to them."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from .. import models
-from ..logs import LOGS
+from ..logs import LOGS, LogSpec
 from .schema import ACCOUNTS, schema_for, valid
 from .store import BULK_BATCH, IngestResult, chunks
 
@@ -40,7 +41,9 @@ def _apply_account_report(
 def _link_older_rows(accounts: list[models.Account]) -> None:
     """Link the stored rows, still unlinked, that carry these accounts' names or numbers.
 
-    One UPDATE per link field (per chunk of names), whatever the number of rows.
+    One UPDATE per link field (per chunk of names), whatever the number of rows; for a log
+    that keeps aggregates, the rows are read first and linked by id, so that its figures
+    gain exactly the rows linked.
     """
     by_match = {
         "username": [account.username for account in accounts],
@@ -54,9 +57,32 @@ def _link_older_rows(accounts: list[models.Account]) -> None:
                 .values("id")[:1]
             )
             for chunk in chunks(by_match[link.match]):
-                spec.model.objects.filter(
+                unlinked = spec.model.objects.filter(
                     **{f"{link.link}__isnull": True, f"{link.source}__in": chunk}
-                ).update(**{link.link: account_id})
+                )
+                if spec.aggregates:
+                    _link_counted(spec, link.link, unlinked.annotate(linked_to=account_id))
+                else:
+                    unlinked.update(**{link.link: account_id})
+
+
+def _link_counted(spec: LogSpec, link: str, unlinked: QuerySet) -> None:
+    """Link the rows of `unlinked` to their `linked_to` account, and add them to the log's
+    aggregates as rows linked by `link` alone."""
+    attname = spec.model._meta.get_field(link).attname
+    others = {spec.model._meta.get_field(name).attname: None for name in spec.link_fields}
+    fields = sorted({name for aggregate in spec.aggregates for name in aggregate.fields})
+    rows = list(unlinked.select_for_update().values("pk", "linked_to", *fields))
+    by_account: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        by_account[row["linked_to"]].append(row["pk"])
+        row.update(others)
+        row[attname] = row["linked_to"]
+    for account, ids in by_account.items():
+        for chunk in chunks(ids):
+            spec.model.objects.filter(pk__in=chunk).update(**{attname: account})
+    for aggregate in spec.aggregates:
+        aggregate.count(rows, 1)
 
 
 def store_accounts(numbered: Sequence[tuple[int, object]]) -> IngestResult:

@@ -142,6 +142,8 @@ def _store_batch(
     # A merging log's rows are complete only once the whole batch is read.
     rows = list(new_rows()) if policy.merge else new_rows()
     rows = insert(spec.model, rows, len(numbered))
+    for aggregate in spec.aggregates:
+        aggregate.count(rows, 1)
     if changed:
         spec.model.objects.bulk_update(
             [spec.model(**row) for row in changed.values()],

@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from ..logs import LOGS
+from ..logs import LOGS, LogSpec
 from ..selectors import Cursor
 from .report import log_result
 
@@ -36,28 +37,35 @@ def _before(now: datetime, days: int) -> datetime | None:
         return None
 
 
-def _delete_in_batches(queryset: QuerySet, time_field: str, batch_size: int) -> int:
+def _delete_in_batches(spec: LogSpec, queryset: QuerySet, batch_size: int) -> int:
     """Delete the queryset's rows, oldest first, `batch_size` at a time.
 
     Each DELETE is short, so ingest and page views wait for none of them for long. Each
     batch starts where the last one ended (a keyset on time and id, as the list pages
     page), rather than at the oldest row: the index entries of rows just deleted stay in
     the index until VACUUM, and walking over them again every batch would make a large
-    purge quadratic.
+    purge quadratic. The log's aggregates lose the rows in the batch's transaction.
     """
     model: type[Model] = queryset.model
+    time_field = spec.time_field
+    counted = sorted({name for aggregate in spec.aggregates for name in aggregate.fields})
     deleted, last = 0, None
     while True:
         batch = queryset.filter(last.later(time_field)) if last else queryset
-        rows = list(batch.order_by(time_field, "pk").values_list(time_field, "pk")[:batch_size])
-        if not rows:
-            return deleted
-        # Counted for this model only: a Security event's outbox row goes with it (and
-        # only the ids of the events are read to find it).
-        ids = [pk for _, pk in rows]
-        _, by_model = model.objects.filter(pk__in=ids).only("pk").delete()
-        deleted += by_model.get(model._meta.label, 0)
-        last = Cursor(*rows[-1])
+        batch = batch.order_by(time_field, "pk").values(time_field, "pk", *counted)
+        with transaction.atomic():
+            # Locked, so that what the aggregates lose is what this DELETE deleted.
+            rows = list(batch.select_for_update()[:batch_size])
+            if not rows:
+                return deleted
+            # Counted for this model only: a Security event's outbox row goes with it (and
+            # only the ids of the events are read to find it).
+            ids = [row["pk"] for row in rows]
+            _, by_model = model.objects.filter(pk__in=ids).only("pk").delete()
+            deleted += by_model.get(model._meta.label, 0)
+            for aggregate in spec.aggregates:
+                aggregate.count(rows, -1)
+        last = Cursor(rows[-1][time_field], rows[-1]["pk"])
 
 
 def purge_logs(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) -> PurgeResult:
@@ -72,14 +80,14 @@ def purge_logs(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) ->
     deleted = result.deleted
     for spec in LOGS.values():
         if spec.expired is not None:
-            deleted[spec.slug] = _delete_in_batches(spec.expired(now), spec.time_field, batch_size)
+            deleted[spec.slug] = _delete_in_batches(spec, spec.expired(now), batch_size)
     for spec in LOGS.values():
         days = settings.RETENTION_DAYS.get(spec.slug, 0)
         cutoff = _before(now, days) if days else None
         if cutoff is None:
             continue
         expired = spec.model.objects.filter(**{f"{spec.time_field}__lt": cutoff})
-        count = _delete_in_batches(expired, spec.time_field, batch_size)
+        count = _delete_in_batches(spec, expired, batch_size)
         deleted[spec.slug] = deleted.get(spec.slug, 0) + count
     log_result(result, changed=result.changed)
     return result

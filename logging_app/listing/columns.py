@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
@@ -79,8 +79,9 @@ class Rendering:
         """The URL of page `viewname` for `value`, quoted as reverse() quotes it."""
         return self._filled(viewname, value=quote(value, safe=_PATH_SAFE))
 
-    def list_url(self, log: str, **params: str) -> str:
-        return f"{self._reverse('log_list', log)}?{urlencode(params)}"
+    def list_url(self, log: str, **params: str | tuple[str, ...]) -> str:
+        """The list of `log` filtered by `params`; a tuple repeats its parameter."""
+        return f"{self._reverse('log_list', log)}?{urlencode(params, doseq=True)}"
 
     def local_time(self, moment: datetime) -> str:
         return local_time(moment, self.zone)
@@ -216,6 +217,20 @@ class BlockColumn(tables.Column):
 
 def _text_html(value, record: Model, rendering: Rendering) -> str:
     return escape(str(value))
+
+
+def declared_column(spec: LogSpec, field: Field) -> kinds.Column:
+    """The column `spec` declares for `field`, or, for a field only the detail page shows,
+    one of the kind its type asks for."""
+    if declared := spec.column(field.name):
+        return declared
+    if field.choices:
+        return kinds.Column(field.name, kinds.CHOICE)
+    if field.get_internal_type() == "DateTimeField":
+        return kinds.Column(field.name, kinds.TIME)
+    if field.get_internal_type() == "TextField":
+        return kinds.Column(field.name, kinds.BLOCK)
+    return kinds.Column(field.name)
 
 
 def column_for(spec: LogSpec, declared: kinds.Column) -> tables.Column:

@@ -6,8 +6,10 @@ from .spec import (
     ACCOUNT,
     BOOLEAN,
     CHOICE,
+    LAST,
     SECRET,
     TIMESTAMP,
+    AccountFact,
     AccountLink,
     Column,
     IngestPolicy,
@@ -45,4 +47,8 @@ SPEC = LogSpec(
     ingest_names={"account": "account_name"},
     ingest_policy=IngestPolicy(merge=_merge, merged_fields=("consumed",)),
     demo=activation_message_records,
+    outcome=("sent", "consumed"),
+    account_facts=(
+        AccountFact("Last activation message", LAST, shows=("sent", "consumed", "message_type")),
+    ),
 )

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Model, QuerySet
 
-from .. import models
+from .. import aggregates, models
 from ..demo.calls import cdr_records
 from .cdr_outcomes import call_outcome
 from .spec import (
@@ -20,6 +20,7 @@ from .spec import (
     RED,
     TIMESTAMP,
     AccountLink,
+    Aggregate,
     Chart,
     Column,
     IngestPolicy,
@@ -185,4 +186,14 @@ SPEC = LogSpec(
     demo=cdr_records,
     explain=_what_happened,
     search_kinds={"call id": ("call_id",), "number": ("caller_number", "callee_number")},
+    aggregates=(
+        Aggregate(
+            "calls per account and day",
+            fields=aggregates.CALL_FIELDS,
+            count=aggregates.count_calls,
+            rebuild=aggregates.rebuild_calls,
+            account_windows=aggregates.call_windows,
+        ),
+    ),
+    outcome=("disposition", "call_duration", "call_id"),
 )

@@ -2,7 +2,17 @@
 
 from .. import models
 from ..demo.messages import install_message_records
-from .spec import ACCOUNT, BOOLEAN, CHOICE, TIMESTAMP, AccountLink, Column, LogSpec
+from .spec import (
+    ACCOUNT,
+    BOOLEAN,
+    CHOICE,
+    LAST,
+    TIMESTAMP,
+    AccountFact,
+    AccountLink,
+    Column,
+    LogSpec,
+)
 
 SPEC = LogSpec(
     slug="install-messages",
@@ -24,4 +34,8 @@ SPEC = LogSpec(
     account_links=(AccountLink("account_name", "account"),),
     ingest_names={"account": "account_name"},
     demo=install_message_records,
+    outcome=("sent", "message_type"),
+    account_facts=(
+        AccountFact("Last install message", LAST, shows=("sent", "platform", "message_type")),
+    ),
 )

@@ -10,12 +10,14 @@ from .spec import (
     BLUE,
     BOOLEAN,
     CHOICE,
+    COUNT,
     GREEN,
     GREY,
     ORANGE,
     RED,
     TIME,
     TIMESTAMP,
+    AccountFact,
     AccountLink,
     Chart,
     Column,
@@ -136,4 +138,15 @@ SPEC = LogSpec(
         ),
     ),
     demo=secure_message_records,
+    outcome=("status", "send_attempts"),
+    account_facts=tuple(
+        AccountFact(
+            f"Secure messages {status}",
+            COUNT,
+            matching={"status": status},
+            listed={"status": status},
+        )
+        # Waiting for delivery still, or given up on after the expiry time.
+        for status in (models.SecureMessageStatus.ENQUEUED, models.SecureMessageStatus.EXPIRED)
+    ),
 )

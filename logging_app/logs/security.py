@@ -54,4 +54,5 @@ SPEC = LogSpec(
     ),
     exports={"cef": _cef_lines},
     demo=security_records,
+    outcome=("signature_id", "severity"),
 )

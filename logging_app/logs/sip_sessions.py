@@ -5,13 +5,18 @@ from ..demo.calls import sip_records
 from .spec import (
     BLUE,
     CHOICE,
+    LAST,
     LIST_LINK,
     TIMESTAMP,
+    AccountFact,
     AccountLink,
     Chart,
     Column,
     LogSpec,
 )
+
+# The events that say whether an account is registered, and from where.
+_REGISTRATION = (models.SipEvent.REGISTER, models.SipEvent.UNREGISTER)
 
 SPEC = LogSpec(
     slug="sip-sessions",
@@ -47,4 +52,14 @@ SPEC = LogSpec(
         ),
     ),
     demo=sip_records,
+    outcome=("event", "remote_address"),
+    account_facts=(
+        AccountFact(
+            "Registration",
+            LAST,
+            matching={"event__in": _REGISTRATION},
+            listed={"event": _REGISTRATION},
+            shows=("event", "remote_address"),
+        ),
+    ),
 )

@@ -87,6 +87,48 @@ class IngestPolicy:
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """Figures a log keeps of its rows, updated in the transaction that changes the rows.
+
+    `fields`: the row values (by attname) `count` reads. `count(rows, sign)` adds
+    (`sign` 1) or takes away (-1) rows as ingest stores them, a purge deletes them or
+    account ingest links them (each row then carrying only the link just set); `rebuild()`
+    recomputes the figures from the rows (`manage.py rebuild_aggregates`) and returns how
+    many it wrote. A log whose ingest merges reports into stored rows cannot keep one yet
+    (logging_app/checks.py).
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    count: Callable[[Iterable[Mapping[str, object]], int], None]
+    rebuild: Callable[[], int]
+    # An account's calls over the diagnosis' windows up to a moment, if the figures tell.
+    account_windows: Callable[[int, datetime], list] | None = None
+
+
+# What an account fact shows: the newest row that matches, or how many rows match.
+LAST = "last"
+COUNT = "count"
+
+
+@dataclass(frozen=True)
+class AccountFact:
+    """A line of the account's diagnosis that this log answers (the account page's card).
+
+    `matching`: the lookups (as `filter()` takes them) the rows must match besides
+    belonging to the account, also given to the log's list the fact links to (`listed`:
+    the list parameters that select the same rows). `shows`: for LAST, the fields shown
+    of the newest matching row; COUNT counts the matching rows up to a cap.
+    """
+
+    label: str
+    kind: str
+    matching: dict[str, object] = field(default_factory=dict)
+    listed: dict[str, str] = field(default_factory=dict)
+    shows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Signature:
     signature_id: str
     name: str
@@ -205,6 +247,13 @@ class LogSpec:
     # an index. UUID and IP address fields and enumerations are known by their model
     # field (logging_app/listing/search.py).
     search_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Figures kept as rows are stored, linked and purged (the account's calls per day).
+    aggregates: tuple[Aggregate, ...] = ()
+    # The fields that tell a row's outcome at a glance, after its event on the account
+    # timeline (a call's disposition and duration, a message's status).
+    outcome: tuple[str, ...] = ()
+    # What the account's diagnosis reads from this log (its registration, its messages).
+    account_facts: tuple[AccountFact, ...] = ()
 
     @property
     def link_fields(self) -> tuple[str, ...]:

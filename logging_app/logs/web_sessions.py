@@ -68,4 +68,5 @@ SPEC = LogSpec(
         ),
     ),
     demo=web_session_records,
+    outcome=("event_type", "ip_address"),
 )

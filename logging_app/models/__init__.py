@@ -12,6 +12,7 @@ from .accounts import Account, AccountGroup
 from .base import CodeField, EndpointField, LogRecord, ManualChoices
 from .calls import (
     DIRECT_CALL_TYPES,
+    AccountCallDay,
     CallDetailRecord,
     CallType,
     Disposition,
@@ -51,6 +52,7 @@ __all__ = [
     "ANONYMOUS_PRINCIPAL",
     "DIRECT_CALL_TYPES",
     "Account",
+    "AccountCallDay",
     "AccountGroup",
     "ActivationMessage",
     "CallDetailRecord",

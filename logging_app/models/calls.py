@@ -122,3 +122,42 @@ class SipSessionEvent(LogRecord):
 
     def __str__(self) -> str:
         return f"{self.event} {self.username or self.remote_address}"
+
+
+# --- Call figures -------------------------------------------------------------------------
+
+
+class AccountCallDay(models.Model):
+    """The calls an account made and received in one UTC day, by outcome: the figures of
+    its diagnosis (and of the statistics), kept as CDRs are stored, linked and purged.
+
+    A row counts the CDRs linked to the account whose call date falls on `day` (UTC) with
+    one Disposition and Hangup Cause: as caller (`caller_account`, "made") and as callee
+    (`callee_account`, "received"), with the sums of their call durations. A window that
+    does not start and end at UTC midnight adds the rows of its partial days, counted from
+    the CDR table through the account's (link, time) indexes (logging_app/aggregates.py).
+    """
+
+    account = models.ForeignKey(
+        "Account", on_delete=models.CASCADE, related_name="call_days", db_constraint=False
+    )
+    day = models.DateField(help_text="UTC.")
+    disposition = CodeField(max_length=16, choices=Disposition.choices)
+    hangup_cause = CodeField("hangup cause", max_length=32, choices=HangupCause.choices)
+    made = models.IntegerField("calls made")
+    received = models.IntegerField("calls received")
+    made_duration = models.BigIntegerField(help_text="Seconds of call duration.")
+    received_duration = models.BigIntegerField(help_text="Seconds of call duration.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "day", "disposition", "hangup_cause"],
+                name="account_call_day_key",
+            )
+        ]
+        # A purge finds the days it emptied by date.
+        indexes = [models.Index(fields=["day"], name="account_call_day_date")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day}: {self.made}+{self.received} {self.disposition}"

@@ -1,0 +1,249 @@
+"""Figures kept as rows arrive: each account's calls per UTC day, by outcome.
+
+The account page's diagnosis (calls, answered, ASR, ACD and hangup causes over the last
+24 hours, 7 and 30 days) reads them instead of the CDR table, so that it costs the same
+for an account with a million calls as for one with ten. They are exact because they change
+in the transaction that changes the rows they count:
+
+- ingest adds the CDRs it stored (a replayed CDR is not stored again, so not counted
+  again: logging_app/ingest/batches.py);
+- account ingest adds the stored CDRs it links to an account they name
+  (logging_app/ingest/accounts.py);
+- a purge takes away the CDRs it deleted (logging_app/jobs/purge.py);
+- deleting an account deletes its figures, as Django clears its CDRs' links.
+
+`manage.py rebuild_aggregates` recomputes them from the rows.
+
+Days are UTC days. A window that does not start and end at UTC midnight (the last 24
+hours, or a day in the viewer's zone) takes its whole days from here and the rows of its
+partial days from the CDR table, through the account's (link, time) indexes: a partial day
+of one account's calls, never a scan of the log.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import reduce
+from itertools import batched
+from operator import or_
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+
+from . import models
+
+# A CDR's links, and whether the linked account made the call (else received it).
+CALL_LINKS = (("caller_account_id", True), ("callee_account_id", False))
+# The CDR values the counts read.
+CALL_FIELDS = (
+    "call_date",
+    "caller_account_id",
+    "callee_account_id",
+    "disposition",
+    "hangup_cause",
+    "call_duration",
+)
+# Rows per INSERT … ON CONFLICT: well under SQLite's limit of parameters per statement.
+UPSERT_ROWS = 500
+ANSWERED = models.Disposition.ANSWERED
+
+
+def _utc_day(moment: datetime) -> date:
+    if moment.tzinfo is None:  # SQLite's rows read as naive UTC
+        return moment.date()
+    return moment.astimezone(UTC).date()
+
+
+# The counters of a day's row: calls made, calls received, and their durations.
+COUNTERS = ("made", "received", "made_duration", "received_duration")
+_MADE, _RECEIVED, _MADE_DURATION, _RECEIVED_DURATION = range(len(COUNTERS))
+
+
+def count_calls(rows: Iterable[Mapping[str, object]], sign: int) -> None:
+    """Add (`sign` 1) or take away (-1) CDRs, given by their CALL_FIELDS, from the figures
+    of the accounts they are linked to."""
+    tally: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in rows:
+        day = None
+        for link, made in CALL_LINKS:
+            account = row.get(link)
+            if account is None:
+                continue
+            day = day or _utc_day(row["call_date"])
+            counts = tally[account, day, row["disposition"], row["hangup_cause"]]
+            counts[_MADE if made else _RECEIVED] += sign
+            counts[_MADE_DURATION if made else _RECEIVED_DURATION] += sign * row["call_duration"]
+    if tally:
+        _add(tally)
+        if sign < 0:
+            # Days whose calls are all gone leave no row behind.
+            days = {day for _, day, _, _ in tally}
+            models.AccountCallDay.objects.filter(
+                day__in=days, made__lte=0, received__lte=0
+            ).delete()
+
+
+def _add(tally: Mapping[tuple, list[int]]) -> None:
+    """Add the counters to the stored rows, creating the missing ones, in one statement per
+    UPSERT_ROWS rows. The rows are written in key order, so that two transactions adding to
+    the same rows take their locks in the same order and never wait on each other in turn."""
+    table = connection.ops.quote_name(models.AccountCallDay._meta.db_table)
+    key = "account_id, day, disposition, hangup_cause"
+    added = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in COUNTERS)
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        for chunk in batched(sorted(tally.items()), UPSERT_ROWS):
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            parameters = [
+                value
+                for (account, day, disposition, cause), counts in chunk
+                for value in (account, adapt(day), disposition, cause, *counts)
+            ]
+            cursor.execute(
+                f"INSERT INTO {table} ({key}, {', '.join(COUNTERS)}) VALUES {values} "
+                f"ON CONFLICT ({key}) DO UPDATE SET {added}",
+                parameters,
+            )
+
+
+def rebuild_calls() -> int:
+    """Recompute every account's figures from the CDR table, in one statement (the
+    database groups the rows); returns the rows written."""
+    quote = connection.ops.quote_name
+    table = quote(models.AccountCallDay._meta.db_table)
+    cdr = quote(models.CallDetailRecord._meta.db_table)
+    if connection.vendor == "postgresql":
+        day = "(call_date AT TIME ZONE 'UTC')::date"
+    else:  # SQLite keeps UTC date-times as text
+        day = "date(call_date)"
+    sides = [
+        f"SELECT {link} AS account_id, {day} AS day, disposition, hangup_cause, "
+        f"{1 if made else 0} AS made, {0 if made else 1} AS received, "
+        f"{'call_duration' if made else 0} AS made_duration, "
+        f"{0 if made else 'call_duration'} AS received_duration "
+        f"FROM {cdr} WHERE {link} IS NOT NULL"
+        for link, made in CALL_LINKS
+    ]
+    sums = ", ".join(f"SUM({name})" for name in COUNTERS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(
+            f"INSERT INTO {table} (account_id, day, disposition, hangup_cause, "
+            f"{', '.join(COUNTERS)}) "
+            f"SELECT account_id, day, disposition, hangup_cause, {sums} "
+            f"FROM ({' UNION ALL '.join(sides)}) AS calls "
+            "GROUP BY account_id, day, disposition, hangup_cause"
+        )
+        return cursor.rowcount
+
+
+# --- Reading them: an account's calls over the last 24 hours, 7 and 30 days --------------
+
+WINDOWS = (
+    ("24 hours", timedelta(hours=24)),
+    ("7 days", timedelta(days=7)),
+    ("30 days", timedelta(days=30)),
+)
+# The hangup causes a window names, most frequent first.
+TOP_CAUSES = 3
+
+
+@dataclass
+class CallWindow:
+    """An account's calls since `since`, by Disposition and Hangup Cause."""
+
+    label: str
+    since: datetime
+    made: int = 0
+    received: int = 0
+    answered: int = 0
+    answered_duration: int = 0
+    by_cause: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def calls(self) -> int:
+        return self.made + self.received
+
+    @property
+    def asr(self) -> float | None:
+        """Answer-seizure ratio: answered calls over all calls, in percent."""
+        return 100 * self.answered / self.calls if self.calls else None
+
+    @property
+    def acd(self) -> int | None:
+        """Average call duration of the answered calls, in whole seconds."""
+        return round(self.answered_duration / self.answered) if self.answered else None
+
+    @property
+    def top_causes(self) -> list[tuple[str, int]]:
+        ranked = sorted(self.by_cause.items(), key=lambda item: (-item[1], item[0]))
+        return [(cause, count) for cause, count in ranked if count][:TOP_CAUSES]
+
+    def add(
+        self, disposition: str, cause: str, made: int, received: int, made_s: int, received_s: int
+    ) -> None:
+        self.made += made
+        self.received += received
+        self.by_cause[cause] += made + received
+        if disposition == ANSWERED:
+            self.answered += made + received
+            self.answered_duration += made_s + received_s
+
+
+def _midnight_after(moment: datetime) -> datetime:
+    """The first UTC midnight at or after `moment`."""
+    midnight = datetime.combine(_utc_day(moment), time(), tzinfo=UTC)
+    return midnight if midnight == moment else midnight + timedelta(days=1)
+
+
+def call_windows(account_id: int, now: datetime) -> list[CallWindow]:
+    """The account's calls over each of WINDOWS up to `now`.
+
+    The whole UTC days come from the figures (one query); the partial days at the windows'
+    edges from the CDR table (one query per link): today up to `now`, and the part of the
+    first day each window starts in.
+    """
+    windows = [CallWindow(label, now - length) for label, length in WINDOWS]
+    today = datetime.combine(_utc_day(now), time(), tzinfo=UTC)
+    firsts = [_midnight_after(window.since) for window in windows]
+
+    # The whole days: [first midnight, today).
+    days = models.AccountCallDay.objects.filter(
+        account_id=account_id, day__gte=min(firsts).date(), day__lt=today.date()
+    )
+    sums = {}
+    for index, first in enumerate(firsts):
+        within = Q(day__gte=first.date())
+        for name in COUNTERS:
+            sums[f"{name}_{index}"] = Sum(Case(When(within, then=name), default=Value(0)))
+    for row in days.values("disposition", "hangup_cause").annotate(**sums).order_by():
+        for index, window in enumerate(windows):
+            counts = (row[f"{name}_{index}"] or 0 for name in COUNTERS)
+            window.add(row["disposition"], row["hangup_cause"], *counts)
+
+    # The partial days, each [start, end): today until now (every window's), and the part
+    # of its first day each window covers.
+    edges = [(today, now + timedelta(microseconds=1), range(len(windows)))] + [
+        (window.since, min(first, today), [index])
+        for index, (window, first) in enumerate(zip(windows, firsts, strict=True))
+        if window.since < min(first, today)
+    ]
+    within = [Q(call_date__gte=start, call_date__lt=end) for start, end, _ in edges]
+    edge_of = Case(
+        *(When(condition, then=Value(number)) for number, condition in enumerate(within)),
+        output_field=IntegerField(),
+    )
+    calls = models.CallDetailRecord.objects.order_by()
+    for link, made in CALL_LINKS:
+        grouped = (
+            calls.filter(reduce(or_, within), **{link: account_id})
+            .annotate(edge=edge_of)
+            .values_list("edge", "disposition", "hangup_cause")
+            .annotate(calls=Count("pk"), duration=Sum("call_duration"))
+        )
+        for edge, disposition, cause, number, duration in grouped:
+            counts = (number, 0, duration or 0, 0) if made else (0, number, 0, duration or 0)
+            for index in edges[edge][2]:
+                windows[index].add(disposition, cause, *counts)
+    return windows
