@@ -8,7 +8,15 @@ from types import ModuleType
 import pytest
 from django.core import checks
 
-from logging_app.logs.spec import ACCOUNT, TIMESTAMP, AccountLink, Column, LogSpec
+from logging_app.logs.spec import (
+    ACCOUNT,
+    TIMESTAMP,
+    AccountLink,
+    Aggregate,
+    Column,
+    IngestPolicy,
+    LogSpec,
+)
 from tests.ninth_log.log import SPEC as NINTH
 from tests.ninth_log.models import VoicemailEvent
 
@@ -99,6 +107,17 @@ BROKEN = {
     "E010-key-not-unique": (
         {"key_field": "account_name"},
         "the key field 'account_name' is not unique.",
+    ),
+    "E005-outcome-field": (
+        {"outcome": ("verdict",)},
+        "the outcome field 'verdict' is no field of VoicemailEvent.",
+    ),
+    "E013-aggregates-of-merged-rows": (
+        {
+            "ingest_policy": IngestPolicy(merge=lambda row, report: False),
+            "aggregates": (Aggregate("heard", ("heard",), lambda rows, sign: None, lambda: 0),),
+        },
+        "a log whose ingest merges reports keeps no aggregates.",
     ),
 }
 

@@ -4,7 +4,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from .. import models
-from .core import DAY, LOCAL_TIME, Demo, DemoAccount, iso
+from .core import DAY, Demo, DemoAccount, call_leg, sip_session
+from .stories import Cast, cast_of, story_calls, story_sip_events
 
 CONFERENCE_ROOMS = ("+390612349001", "+390612349002")
 UNKNOWN_NUMBER = "+390612349999"
@@ -53,10 +54,11 @@ def cdr_records(demo: Demo) -> list[dict]:
     ]
     calls = len(demo.accounts) * demo.days * 2
     plan += [(kind, None) for kind in demo.rng.choices(kinds, weights, k=calls - len(plan))]
+    cast = cast_of(demo)
     records = []
     for sequence, (kind, outcome) in enumerate(plan, start=1):
-        records += _call(demo, kind, outcome, sequence)
-    return records
+        records += _call(demo, cast, kind, outcome, sequence)
+    return records + story_calls(demo, cast, sequence=len(plan) + 1)
 
 
 def _outcome(demo: Demo, outcomes: Sequence[tuple]) -> tuple:
@@ -72,89 +74,89 @@ def _leg(
     call_id: str,
     call_type: str,
     outcome: tuple,
-    callee_number: str = "",
-    callee_name: str = "",
-    route: str = "",
+    **more: str,
 ) -> dict:
     disposition, hangup_cause, _ = outcome
     ringing = demo.rng.randint(2, 25)
     talking = demo.rng.randint(5, 1800) if disposition == D.ANSWERED else 0
-    return {
-        "event_id": demo.uuid(),
-        "call_date": iso(when, LOCAL_TIME),
-        "caller_number": caller.virtual_number,
-        "caller": caller.description,
-        "caller_group": caller.group,
-        "callee_number": callee.virtual_number if callee else callee_number,
-        "callee": callee.description if callee else callee_name,
-        "callee_group": callee.group if callee else "",
-        "total_duration": ringing + talking,
-        "call_duration": talking,
-        "disposition": disposition,
-        "hangup_cause": hangup_cause,
-        "call_id": call_id,
-        "call_type": call_type,
-        "call_route": route,
-    }
+    return call_leg(
+        demo,
+        when=when,
+        caller=caller,
+        callee=callee,
+        call_id=call_id,
+        call_type=call_type,
+        disposition=disposition,
+        hangup_cause=hangup_cause,
+        ringing=ringing,
+        talking=talking,
+        **more,
+    )
 
 
-def _call(demo: Demo, kind: str, outcome: tuple | None, sequence: int) -> list[dict]:
+def _call(demo: Demo, cast: Cast, kind: str, outcome: tuple | None, sequence: int) -> list[dict]:
     # Calls end well before now: the CDR lists only finished calls.
-    when = demo.moment(before=timedelta(hours=1))
-    call_id = f"{int(when.timestamp())}.{sequence}"
+    drawn = demo.moment(before=timedelta(hours=1))
     answered = INTERNAL_OUTCOMES[0]
     caller, callee = demo.pair()
-    leg = {"caller": caller, "call_id": call_id}
+
+    def placed(*people: DemoAccount) -> dict:
+        when = cast.clear(drawn, people)
+        return {"when": when, "caller": caller, "call_id": f"{int(when.timestamp())}.{sequence}"}
+
     match kind:
         case "CALL":
             outcome = outcome or _outcome(demo, INTERNAL_OUTCOMES)
-            return [_leg(demo, when=when, callee=callee, call_type=C.CALL, outcome=outcome, **leg)]
+            leg = placed(caller, callee)
+            return [_leg(demo, callee=callee, call_type=C.CALL, outcome=outcome, **leg)]
         case "TRUNK":
             return [
                 _leg(
                     demo,
-                    when=when,
                     callee=None,
                     callee_number=f"+4420794{demo.rng.randint(0, 99999):05d}",
                     route=demo.rng.choice(TRUNKS),
                     call_type=C.CALL,
                     outcome=outcome or _outcome(demo, TRUNK_OUTCOMES),
-                    **leg,
+                    **placed(caller),
                 )
             ]
         case "NO_ROUTE":
             return [
                 _leg(
                     demo,
-                    when=when,
                     callee=None,
                     callee_number=UNKNOWN_NUMBER,
                     call_type=C.CALL,
                     outcome=NO_ROUTE,
-                    **leg,
+                    **placed(caller),
                 )
             ]
         case "TRANSFER" | "3-WAY":
             # The first leg is answered; then the callee is transferred, or a third
             # party invited, on the same call id.
             third = demo.rng.choice([a for a in demo.accounts if a not in (caller, callee)])
-            first = _leg(demo, when=when, callee=callee, call_type=kind, outcome=answered, **leg)
-            later = when + timedelta(seconds=first["call_duration"] // 2 + 1)
+            leg = placed(caller, callee, third)
+            first = _leg(demo, callee=callee, call_type=kind, outcome=answered, **leg)
+            later = leg["when"] + timedelta(seconds=first["call_duration"] // 2 + 1)
             outcome = _outcome(demo, INTERNAL_OUTCOMES[:4])
-            second = _leg(demo, when=later, callee=third, call_type=kind, outcome=outcome, **leg)
+            second = _leg(
+                demo, callee=third, call_type=kind, outcome=outcome, **(leg | {"when": later})
+            )
             return [first, second]
         case "CONFERENCE":
             room = demo.rng.randrange(len(CONFERENCE_ROOMS))
-            people = demo.rng.sample(demo.accounts, demo.rng.randint(3, 5))
+            people = demo.rng.sample(demo.accounts, demo.rng.randint(3, min(5, len(demo.accounts))))
+            leg = placed(*people)
             return [
                 _leg(
                     demo,
-                    when=when + timedelta(seconds=demo.rng.randint(0, 120)),
+                    when=leg["when"] + timedelta(seconds=demo.rng.randint(0, 120)),
                     caller=person,
                     callee=None,
                     callee_number=CONFERENCE_ROOMS[room],
                     callee_name=f"Conference room {room + 1}",
-                    call_id=call_id,
+                    call_id=leg["call_id"],
                     call_type=C.CONFERENCE,
                     outcome=answered,
                 )
@@ -164,33 +166,15 @@ def _call(demo: Demo, kind: str, outcome: tuple | None, sequence: int) -> list[d
 
 
 def sip_records(demo: Demo) -> list[dict]:
-    """A session a day per account: CONNECT and DISCONNECT carry the address only."""
+    """A session a day per account, but where the stories (stories.py) have the cast's."""
+    cast = cast_of(demo)
     records = []
     for account in demo.accounts:
         for day in range(demo.days):
             connected = demo.start + day * DAY + timedelta(hours=demo.rng.uniform(6, 10))
-            hours = timedelta(hours=demo.rng.uniform(1, 10))
+            ended = connected + timedelta(hours=demo.rng.uniform(1, 10))
             address = f"{account.address}:{demo.rng.randint(1024, 65535)}"
-            uri = f"sip:{account.username}@voice.example"
-            steps = [
-                (connected, "", models.SipEvent.CONNECT, f"TLS connection from {address}"),
-                (connected + timedelta(seconds=2), account.username, models.SipEvent.REGISTER,
-                 f"REGISTER {uri} 200 OK"),
-                (connected + hours, account.username, models.SipEvent.UNREGISTER,
-                 f"REGISTER {uri} expires=0 200 OK"),
-                (connected + hours + timedelta(seconds=1), "", models.SipEvent.DISCONNECT,
-                 "TLS connection closed by the client"),
-            ]  # fmt: skip
-            records += [
-                {
-                    "event_id": demo.uuid(),
-                    "timestamp": iso(moment),
-                    "username": username,
-                    "event": event,
-                    "details": details,
-                    "remote_address": address,
-                }
-                for moment, username, event, details in steps
-                if moment < demo.now  # a session still open has not ended yet
-            ]
-    return records
+            if account in cast.members and cast.near(connected, ended):
+                continue
+            records += sip_session(demo, account, address=address, connected=connected, ended=ended)
+    return records + story_sip_events(demo, cast)

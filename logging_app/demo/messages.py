@@ -3,10 +3,15 @@
 from datetime import timedelta
 
 from .. import models
-from .core import CONSOLE_USERS, Demo, DemoAccount, iso
+from .core import CONSOLE_USERS, EXPIRY, Demo, DemoAccount, iso
+from .stories import (
+    cast_of,
+    story_activation_messages,
+    story_install_messages,
+    story_secure_messages,
+)
 
 PLATFORMS = ("Android", "iOS")
-EXPIRY = timedelta(hours=72)
 
 
 def secure_message_records(demo: Demo) -> list[dict]:
@@ -41,7 +46,7 @@ def secure_message_records(demo: Demo) -> list[dict]:
             "status": S.ENQUEUED,
             "send_attempts": 0,
             "received": iso(received),
-            "payload_size": size or demo.rng.randint(40, 600),
+            "payload_size": demo.rng.randint(40, 600) if size is None else size,
         }
         first_reports.append(queued)
         if status in (S.ENQUEUED, S.INVALID_PAYLOAD):
@@ -56,11 +61,14 @@ def secure_message_records(demo: Demo) -> list[dict]:
                 "processed": iso(settled) if status == S.DELIVERED else None,
             }
         )
-    return first_reports + later_reports
+    return first_reports + later_reports + story_secure_messages(demo, cast_of(demo))
 
 
 def install_message_records(demo: Demo) -> list[dict]:
     T = models.MessageType
+    cast = cast_of(demo)
+    # Olga's and Hugo's apps are the ones their story says.
+    accounts = demo.others(cast.olga, cast.hugo)
     records = []
     plan = zip(
         demo.plan(models.Variant.values, len(demo.accounts) * 2, weights=(7, 3)),
@@ -69,7 +77,7 @@ def install_message_records(demo: Demo) -> list[dict]:
         strict=True,
     )
     for variant, message_type, sent in plan:
-        account = demo.rng.choice(demo.accounts)
+        account = demo.rng.choice(accounts)
         records.append(
             {
                 "event_id": demo.uuid(),
@@ -83,7 +91,7 @@ def install_message_records(demo: Demo) -> list[dict]:
                 "message_type": message_type,
             }
         )
-    return records
+    return records + story_install_messages(demo, cast)
 
 
 def _recipient(demo: Demo, account: DemoAccount, message_type: str) -> str:
@@ -95,6 +103,9 @@ def _recipient(demo: Demo, account: DemoAccount, message_type: str) -> str:
 def activation_message_records(demo: Demo) -> list[dict]:
     """Sent unconsumed; a later report marks most of the sent ones consumed."""
     T = models.MessageType
+    cast = cast_of(demo)
+    # Hugo's only activation message is his story's, never consumed.
+    accounts = demo.others(cast.hugo)
     sent_reports, consumed_reports = [], []
     count = len(demo.accounts) * 2
     plan = zip(
@@ -103,7 +114,7 @@ def activation_message_records(demo: Demo) -> list[dict]:
         strict=True,
     )
     for message_type, sent in plan:
-        account = demo.rng.choice(demo.accounts)
+        account = demo.rng.choice(accounts)
         when = demo.moment(before=timedelta(hours=1))
         token = f"{demo.rng.getrandbits(64):016x}"
         report = {
@@ -123,4 +134,4 @@ def activation_message_records(demo: Demo) -> list[dict]:
         # The first one is always consumed, so that both states occur.
         if sent and (not consumed_reports or demo.rng.random() < 0.7):
             consumed_reports.append(report | {"consumed": True})
-    return sent_reports + consumed_reports
+    return sent_reports + consumed_reports + story_activation_messages(demo, cast)

@@ -1,12 +1,13 @@
 """SIP reconciliation: CONNECT and DISCONNECT bound to the account registered from their address."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from .. import models
@@ -65,26 +66,43 @@ def _closed_connections(events: Iterable[models.SipSessionEvent]) -> Iterator[_C
             current.registered.setdefault(event.username, event.account_id)
 
 
-def _address_events(address: str, since: datetime) -> list[models.SipSessionEvent]:
-    """The address's events from the start of the connection open at `since` onward.
+def _addresses_events(
+    addresses: Sequence[str], since: datetime
+) -> dict[str, list[models.SipSessionEvent]]:
+    """Each address's events from the start of its connection open at `since` onward.
 
     That start is the address's last CONNECT or DISCONNECT before `since`; with none,
-    the address's whole history is read.
+    the address's whole history is read. A few queries for all the addresses, not two
+    per address: a month of a busy site has tens of thousands of them.
     """
-    of_address = models.SipSessionEvent.objects.filter(remote_address=address)
-    boundary = (
-        of_address.filter(event__in=_EDGES, timestamp__lt=since)
-        .order_by("-timestamp", "-id")
-        .values_list("timestamp", flat=True)
-        .first()
-    )
-    if boundary is not None:
-        of_address = of_address.filter(timestamp__gte=boundary)
-    return list(
-        of_address.order_by("timestamp", "id").only(
-            "id", "timestamp", "event", "username", "account_id"
+    boundaries = dict(
+        models.SipSessionEvent.objects.filter(
+            remote_address__in=addresses, event__in=_EDGES, timestamp__lt=since
         )
+        .values("remote_address")
+        .annotate(start=Max("timestamp"))
+        .values_list("remote_address", "start")
+        .order_by()
     )
+    unbounded = [address for address in addresses if address not in boundaries]
+    readings = []
+    if unbounded:
+        readings.append(Q(remote_address__in=unbounded))
+    if boundaries:
+        earliest = min(boundaries.values())
+        readings.append(Q(remote_address__in=list(boundaries), timestamp__gte=earliest))
+    events: dict[str, list[models.SipSessionEvent]] = defaultdict(list)
+    for reading in readings:
+        rows = (
+            models.SipSessionEvent.objects.filter(reading)
+            .order_by("remote_address", "timestamp", "id")
+            .only("id", "timestamp", "event", "username", "account_id", "remote_address")
+        )
+        for event in rows:
+            start = boundaries.get(event.remote_address)
+            if start is None or event.timestamp >= start:
+                events[event.remote_address].append(event)
+    return events
 
 
 def _bind(bindings: dict[str, list[int]], account_ids: dict[str, int | None]) -> int:
@@ -125,8 +143,9 @@ def reconcile_sip_sessions(
     result = ReconcileResult()
     bindings: dict[str, list[int]] = defaultdict(list)
     account_ids: dict[str, int | None] = {}
-    for address in addresses:
-        for connection in _closed_connections(_address_events(address, since)):
+    for chunk in chunks(addresses):
+        events = _addresses_events(chunk, since)
+        for connection in (c for address in chunk for c in _closed_connections(events[address])):
             unbound = [event.pk for event in connection.edges if not event.username]
             if not unbound:
                 continue

@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: demo accounts and activity, pushed through the ingest service."""
 
 from argparse import ArgumentTypeError
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.utils import timezone
 from logging_app import models
 from logging_app.demo import demo_records
 from logging_app.ingest import ingest_records
+from logging_app.jobs import expire_secure_messages, reconcile_sip_sessions
 from logging_app.logs import LOGS
 
 
@@ -35,8 +37,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *, days: int, accounts: int, seed: int | None, flush: bool, **options):
+        now = timezone.now()
         try:
-            batches = demo_records(days=days, accounts=accounts, seed=seed, now=timezone.now())
+            batches = demo_records(days=days, accounts=accounts, seed=seed, now=now)
         except ValueError as error:
             raise CommandError(str(error)) from None
 
@@ -64,6 +67,11 @@ class Command(BaseCommand):
             if rejected:
                 # The generator makes valid records only: this is a bug, not bad input.
                 raise CommandError(f"{rejected} demo record(s) were rejected; nothing stored.")
+            # What the worker would have done meanwhile, over the whole period (and the day
+            # before it, where a story may begin): the data as a running site shows it.
+            lookback = timedelta(days=days + 2)
+            self.stdout.write(str(reconcile_sip_sessions(now=now, lookback=lookback)))
+            self.stdout.write(str(expire_secure_messages(now=now)))
 
         totals = [f"{models.Account.objects.count()} accounts"]
         totals += [f"{spec.model.objects.count()} {spec.slug}" for spec in LOGS.values()]
