@@ -201,7 +201,9 @@ def account_detail(request: HttpRequest, username: str) -> HttpResponse:
         )
         for entry in page.entries
     ]
-    facts = diagnosis.account_facts(username=username, account=account, logs=logs)
+    # Read unnarrowed, the timeline's first page holds each log's newest row already.
+    newest = page.newest if not chosen else {}
+    facts = diagnosis.account_facts(username=username, account=account, logs=logs, newest=newest)
     figures = (
         diagnosis.call_figures(account=account, logs=logs, now=timezone.now()) if account else None
     )

@@ -269,6 +269,8 @@ def call_windows(account_id: int, now: datetime) -> list[CallWindow]:
         *(When(condition, then=Value(number)) for number, condition in enumerate(within)),
         output_field=IntegerField(),
     )
+    # One query per link, each through its (link, time) index: ORed in one query, the two
+    # made PostgreSQL read a busy account's rows by time instead (90 ms at 10M CDRs).
     calls = models.CallDetailRecord.objects.order_by()
     for link, made in CALL_LINKS:
         grouped = (

@@ -6,6 +6,7 @@ aggregates give its calls over the last 24 hours, 7 and 30 days. Every read goes
 the account's (link, time) indexes or its call figures: none grows with the log.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -44,9 +45,17 @@ class CallFigures:
 
 
 def account_facts(
-    *, username: str, account: models.Account | None, logs: list[LogSpec]
+    *,
+    username: str,
+    account: models.Account | None,
+    logs: list[LogSpec],
+    newest: Mapping[str, Model | None],
 ) -> list[FactLine]:
-    """What each of `logs` tells of the account, in the logs' order."""
+    """What each of `logs` tells of the account, in the logs' order.
+
+    `newest`: each log's newest row of the account where the page has read it already
+    (its timeline's first page): a fact of a log's last row, whatever it holds, is that.
+    """
     account_ids = [account.pk] if account is not None else []
     lines = []
     for spec in logs:
@@ -56,7 +65,9 @@ def account_facts(
         rows = log_queryset(spec).select_related(None).filter(reduce(or_, branches))
         for fact in spec.account_facts:
             matching = rows.filter(**fact.matching)
-            if fact.kind == LAST:
+            if fact.kind == LAST and not fact.matching and spec.slug in newest:
+                lines.append(FactLine(spec, fact, record=newest[spec.slug]))
+            elif fact.kind == LAST:
                 found = first_rows(matching, 1, branches)
                 lines.append(FactLine(spec, fact, record=found[0] if found else None))
             else:

@@ -5,10 +5,10 @@ import heapq
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import reduce
-from operator import or_
+from operator import attrgetter, or_
 
 from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Case, Count, Max, Model, Q, QuerySet, Value, When
@@ -168,6 +168,14 @@ def accounts_like(text: str, *, limit: int = ACCOUNT_SUGGESTIONS) -> list[models
     return list(found.values())[:limit]
 
 
+def _in_order(rows: list[Model], order_by: Sequence[str]) -> list[Model]:
+    """`rows` sorted as `order_by` (field names, "-" for descending) sorts them."""
+    for name in reversed(order_by):
+        field = name.lstrip("-")
+        rows.sort(key=attrgetter("pk" if field in ("pk", "id") else field), reverse=name[0] == "-")
+    return rows
+
+
 def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> list[Model]:
     """The first `limit` rows of `queryset`, in its order.
 
@@ -180,7 +188,14 @@ def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> li
     of each one's first rows, so that their number costs no round trips.
     """
     if len(branches) > 1:
-        if connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        compound = connections[queryset.db].features.supports_slicing_ordering_in_compound
+        if compound and not queryset.query.select_related:
+            # Rows without joined accounts (the account page's) are read whole from the
+            # union, and put in order here: no second query.
+            members = [queryset.filter(branch)[:limit] for branch in branches]
+            rows = {row.pk: row for row in members[0].union(*members[1:], all=True)}
+            return _in_order(list(rows.values()), queryset.query.order_by)[:limit]
+        if compound:
             # Each branch's first rows as a member of one UNION ALL (PostgreSQL): its ORDER
             # BY names the columns it returns, so those are the order's (time, id).
             columns = [name.lstrip("-") for name in queryset.query.order_by]
@@ -203,6 +218,8 @@ def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> li
 class TimelinePage:
     entries: list[TimelineEntry]
     older: "TimelineCursor | None"  # where the next page, of older rows, starts
+    # On the first page: each log's newest row of the account (None: it has none).
+    newest: dict[str, Model | None] = field(default_factory=dict)
 
 
 def account_timeline(
@@ -222,6 +239,7 @@ def account_timeline(
     reads as one list.
     """
     streams = []
+    newest: dict[str, Model | None] = {}
     account_ids = [account.pk] if account is not None else []
     positions = {slug: position for position, slug in enumerate(LOGS)}
     for spec in logs:
@@ -233,6 +251,8 @@ def account_timeline(
         if before is not None:
             queryset = queryset.filter(before.older(spec, positions))
         rows = first_rows(queryset, limit + 1, conditions)
+        if before is None:
+            newest[spec.slug] = rows[0] if rows else None
         position = positions[spec.slug]
         streams.append(
             [
@@ -251,7 +271,7 @@ def account_timeline(
     if len(entries) > limit:
         last = entries[limit - 1]
         older = TimelineCursor(last.log.slug, Cursor(last.time, last.record.pk))
-    return TimelinePage(entries[:limit], older)
+    return TimelinePage(entries[:limit], older, newest)
 
 
 @dataclass(frozen=True)
