@@ -207,7 +207,8 @@ def test_the_migration_keeps_a_tables_rows_as_its_legacy_partition():
         cursor.execute(f"SELECT count(*), max(id) FROM {table}")
         assert cursor.fetchone() == (101, 101)
         cursor.execute(
-            f"INSERT INTO {table} (event_id, at, note) VALUES (gen_random_uuid(), now(), 'new') RETURNING id"
+            f"INSERT INTO {table} (event_id, at, note) "
+            "VALUES (gen_random_uuid(), now(), 'new') RETURNING id"
         )
         assert cursor.fetchone()[0] == 102
         cursor.execute(
