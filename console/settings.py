@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the page views that may read from a replica (none without DATABASE_REPLICA_URLS).
+    "logging_app.replicas.ReplicaReadsMiddleware",
     "logging_app.middleware.time_zone_middleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -144,6 +146,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+def _replica_databases(primary: dict) -> dict[str, dict]:
+    """DATABASE_REPLICA_URLS: streaming replicas of the PostgreSQL database, by alias."""
+    postgresql = "django.db.backends.postgresql"
+    urls = _env_list("DATABASE_REPLICA_URLS")
+    if urls and primary["ENGINE"] != postgresql:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL")
+    replicas = {}
+    for number, url in enumerate(urls, start=1):
+        usage = f"DATABASE_REPLICA_URLS entry {number} must be postgres://…/database"
+        try:
+            replica = dj_database_url.parse(url, conn_max_age=primary["CONN_MAX_AGE"])
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{usage}: {error}") from None
+        if replica["ENGINE"] != postgresql or not replica["NAME"]:
+            raise ImproperlyConfigured(usage)
+        # A replica that does not answer is skipped after this many seconds (libpq's least).
+        replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+        # Under the test runner it reads the test database, which it is not to create.
+        replica["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica{number}"] = replica
+    return replicas
+
+
+# Page views read the logs and accounts from these (logging_app/replicas.py).
+DATABASES |= _replica_databases(DATABASES["default"])
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["logging_app.replicas.ReplicaRouter"] if DATABASE_REPLICAS else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from functools import reduce
 from operator import attrgetter, or_
 
-from django.db import OperationalError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.db.models import Case, Count, Max, Model, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -509,19 +509,21 @@ class TooSlow(Exception):
 
 
 @contextmanager
-def time_limited(seconds: float) -> Iterator[None]:
-    """Stop the block's queries once one has run for `seconds`, raising TooSlow.
+def time_limited(seconds: float, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Stop the block's queries on database `using` (a replica, when the page reads from
+    one) once one has run for `seconds`, raising TooSlow.
 
     On PostgreSQL, the block runs in a transaction whose statements time out (in a
     savepoint, when a transaction is open already); SQLite, the demo's database, sets no
     limit.
     """
-    if connection.vendor != "postgresql":
+    database = connections[using]
+    if database.vendor != "postgresql":
         yield
         return
-    nested = connection.in_atomic_block
+    nested = database.in_atomic_block
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=using), database.cursor() as cursor:
             cursor.execute(
                 "SELECT current_setting('statement_timeout'), "
                 "set_config('statement_timeout', %s, true)",
