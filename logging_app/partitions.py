@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Model
+from django.db.models.expressions import RawSQL
 
 from .logs import LOGS, LogSpec
 
@@ -257,9 +258,20 @@ def _drop(spec: LogSpec, name: str, parent: str) -> int:
         for aggregate in spec.aggregates:
             if aggregate.uncount_table is not None:
                 aggregate.uncount_table(_quote(name))
+        _delete_dependents(spec.model, name)
         cursor.execute(f"ALTER TABLE {_quote(parent)} DETACH PARTITION {_quote(name)}")
         cursor.execute(f"DROP TABLE {_quote(name)}")
     return rows
+
+
+def _delete_dependents(model: type[Model], partition: str) -> None:
+    """Delete the rows that go with the partition's rows when they are deleted (a Security
+    event's SIEM outbox row), as Django's deletion would: no database constraint does it."""
+    for relation in model._meta.related_objects:
+        if relation.on_delete is not models.CASCADE:
+            continue
+        ids = RawSQL(f"SELECT id FROM {_quote(partition)}", [])
+        relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": ids}).delete()
 
 
 def drop_expired_partitions(

@@ -469,12 +469,13 @@ def _planner_estimate(model: type[Model]) -> int | None:
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        # -1: never analysed yet (a partition made ahead, still empty).
+        # -1: never analysed yet (a partition made ahead, still empty). A plain table is
+        # no partition tree: it is its own one leaf.
         cursor.execute(
             "SELECT sum(greatest(c.reltuples, 0))::bigint, bool_or(c.reltuples >= 0) "
-            "FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid "
-            "WHERE t.isleaf",
-            [connection.ops.quote_name(model._meta.db_table)],
+            "FROM pg_class c WHERE c.oid IN (SELECT relid FROM pg_partition_tree(%s::regclass) "
+            "WHERE isleaf UNION SELECT %s::regclass) AND c.relkind = 'r'",
+            [connection.ops.quote_name(model._meta.db_table)] * 2,
         )
         row = cursor.fetchone()
     return row[0] if row and row[1] else None

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from logging_app import models, partitions
+from logging_app import models, partitions, selectors
 from logging_app.ingest import ingest_records
 from logging_app.jobs import purge_logs
 from logging_app.logs import LOGS
@@ -36,7 +36,7 @@ def _names(spec) -> list[str]:
 
 
 def test_each_large_log_is_partitioned_with_a_default_partition():
-    for slug in ("cdr", "sip-sessions", "web-sessions"):
+    for slug in ("cdr", "sip-sessions", "web-sessions", "security"):
         spec = LOGS[slug]
         assert partitions.is_partitioned(spec.model), slug
         assert f"{spec.model._meta.db_table}_default" in _names(spec)
@@ -217,3 +217,44 @@ def test_the_migration_keeps_a_tables_rows_as_its_legacy_partition():
         assert cursor.fetchall() == [(f"{table}_default", 1), (f"{table}_legacy", 101)]
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
         assert "partition_trial_at" in {name for (name,) in cursor.fetchall()}
+
+
+def test_an_unfiltered_list_counts_by_the_partitions_estimates():
+    partitions.keep_partitions(now=NOW)
+    ingest_records(log="cdr", records=[cdr_report() for _ in range(5)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE logging_app_calldetailrecord")
+
+    count = selectors.log_count(models.CallDetailRecord.objects.all(), cap=2)
+
+    assert count.estimate
+    assert str(count) == "about 0 records"  # 5, rounded to thousands
+
+
+def test_dropping_security_partitions_drops_their_outbox_rows(settings):
+    settings.RETENTION_DAYS = {"security": 60}
+    for days in (0, 100):
+        partitions.keep_partitions(now=NOW - timedelta(days=days))
+    ingest_records(
+        log="security",
+        records=[
+            {
+                "event_id": f"0b7e6a7e-4c1a-4d2e-9a53-1f7f5b0c2{days:03d}",
+                "timestamp": (NOW - timedelta(days=days)).isoformat(),
+                "severity": 7,
+                "signature_id": "SIP-401",
+                "name": "Repeated SIP authentication failure",
+                "source_log": "appliance",
+                "details": "CEF:0|Vendor|Secure Voice|14.1|SIP-401|Repeated failure|7|",
+            }
+            for days in (0, 100)
+        ],
+    )
+    assert models.SiemOutbox.objects.count() == 2
+
+    result = purge_logs(now=NOW)
+
+    assert result.deleted["security"] == 1
+    assert result.dropped
+    (kept,) = models.SecurityEvent.objects.all()
+    assert list(models.SiemOutbox.objects.values_list("security_event_id", flat=True)) == [kept.pk]

@@ -21,6 +21,7 @@ TABLES = (
     ("logging_app_calldetailrecord", "call_date", 7, ("call_type", ("CALL", "TRANSFER"))),
     ("logging_app_sipsessionevent", "timestamp", 7, None),
     ("logging_app_websessionevent", "date_created", 30, None),
+    ("logging_app_securityevent", "timestamp", 30, None),
 )
 
 
