@@ -73,9 +73,6 @@ def _arguments() -> argparse.Namespace:
         "account pages and, when its log is loaded, the SIP list's searches)",
     )
     parser.add_argument(
-        "--days", type=int, default=SPAN_DAYS, help="the days the rows are spread over"
-    )
-    parser.add_argument(
         "--skip-load", action="store_true", help="time the database an earlier run loaded"
     )
     parser.add_argument(
@@ -142,13 +139,9 @@ def _party(i: int, rng: random.Random) -> int:
     return rng.randrange(2, ACCOUNTS - 1)
 
 
-# The days the rows are spread over, ending now (--days).
-SPAN_DAYS = 30
-
-
 def _times(rows: int, end: datetime) -> Callable[[int], str]:
-    step = timedelta(days=SPAN_DAYS) / rows
-    start = end - timedelta(days=SPAN_DAYS)
+    step = timedelta(days=365) / rows
+    start = end - timedelta(days=365)
     return lambda i: (start + step * i).isoformat()
 
 
@@ -215,16 +208,6 @@ class Loaded:
     last_seconds: float
 
 
-def _partitions_for(start: datetime, end: datetime) -> None:
-    """The partitions of the span, as the worker would have made them week by week."""
-    from logging_app import partitions
-
-    moment = start
-    while moment <= end:
-        partitions.keep_partitions(now=moment)
-        moment += timedelta(days=1)
-
-
 def _load(rows: int, end: datetime, logs: list[str]) -> list[Loaded]:
     from logging_app.ingest import ingest_records
 
@@ -233,7 +216,6 @@ def _load(rows: int, end: datetime, logs: list[str]) -> list[Loaded]:
         for n in range(ACCOUNTS)
     ]
     ingest_records(log="accounts", records=accounts)
-    _partitions_for(end - timedelta(days=SPAN_DAYS), end)
     loaded = []
     generators = {
         "cdr": _cdr_records,
@@ -454,9 +436,7 @@ def _rss(key: str) -> int:
 
 
 def main() -> None:
-    global SPAN_DAYS
     arguments = _arguments()
-    SPAN_DAYS = arguments.days
     if not arguments.skip_load:
         _fresh_database(arguments.database_url)
     _setup_django(arguments.database_url)

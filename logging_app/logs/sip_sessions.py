@@ -13,7 +13,6 @@ from .spec import (
     Chart,
     Column,
     LogSpec,
-    Partitioning,
 )
 
 # The events that say whether an account is registered, and from where.
@@ -63,5 +62,4 @@ SPEC = LogSpec(
             shows=("event", "remote_address"),
         ),
     ),
-    partitioning=Partitioning(days=7),
 )

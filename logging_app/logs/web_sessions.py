@@ -13,7 +13,6 @@ from .spec import (
     Chart,
     Column,
     LogSpec,
-    Partitioning,
     SiemMapping,
     Signature,
 )
@@ -70,5 +69,4 @@ SPEC = LogSpec(
     ),
     demo=web_session_records,
     outcome=("event_type", "ip_address"),
-    partitioning=Partitioning(days=30),
 )
