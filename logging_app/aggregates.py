@@ -1,9 +1,9 @@
 """Figures kept as rows arrive: each account's calls per UTC day, by outcome.
 
-The account page's diagnosis (calls, answered, ASR, ACD and hangup causes over the last
-24 hours, 7 and 30 days) reads them instead of the CDR table, so that it costs the same
-for an account with a million calls as for one with ten. They are exact because they change
-in the transaction that changes the rows they count:
+The account page's diagnosis (calls, answered, ASR, ACD and hangup causes today, over 7
+and over 30 days) reads them instead of the CDR table, so that it costs the same for an
+account with a million calls as for one with ten. They are exact because they change in
+the transaction that changes the rows they count:
 
 - ingest adds the CDRs it stored (a replayed CDR is not stored again, so not counted
   again: logging_app/ingest/batches.py);
@@ -14,10 +14,9 @@ in the transaction that changes the rows they count:
 
 `manage.py rebuild_aggregates` recomputes them from the rows.
 
-Days are UTC days. A window that does not start and end at UTC midnight (the last 24
-hours, or a day in the viewer's zone) takes its whole days from here and the rows of its
-partial days from the CDR table, through the account's (link, time) indexes: a partial day
-of one account's calls, never a scan of the log.
+Days are UTC days, and the diagnosis' windows are whole UTC days up to now: "Today" is
+since UTC midnight, shown in the viewer's zone with its start. A window that ends or starts
+elsewhere would need its partial days counted from the CDR table.
 """
 
 from collections import defaultdict
@@ -29,7 +28,7 @@ from itertools import batched
 from operator import or_
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Q, Sum, Value, When
 
 from . import models
 
@@ -173,13 +172,10 @@ def rebuild_calls() -> int:
         return cursor.rowcount
 
 
-# --- Reading them: an account's calls over the last 24 hours, 7 and 30 days --------------
+# --- Reading them: an account's calls today, over 7 and over 30 days ---------------------
 
-WINDOWS = (
-    ("24 hours", timedelta(hours=24)),
-    ("7 days", timedelta(days=7)),
-    ("30 days", timedelta(days=30)),
-)
+# A window's label, and its UTC days: today's and the days before it.
+WINDOWS = (("Today", 1), ("7 days", 7), ("30 days", 30))
 # The hangup causes a window names, most frequent first.
 TOP_CAUSES = 3
 
@@ -226,61 +222,27 @@ class CallWindow:
             self.answered_duration += made_s + received_s
 
 
-def _midnight_after(moment: datetime) -> datetime:
-    """The first UTC midnight at or after `moment`."""
-    midnight = datetime.combine(_utc_day(moment), time(), tzinfo=UTC)
-    return midnight if midnight == moment else midnight + timedelta(days=1)
-
-
 def call_windows(account_id: int, now: datetime) -> list[CallWindow]:
-    """The account's calls over each of WINDOWS up to `now`.
+    """The account's calls over each of WINDOWS: since UTC midnight of its first day, read
+    from the figures alone, in one query.
 
-    The whole UTC days come from the figures (one query); the partial days at the windows'
-    edges from the CDR table (one query per link): today up to `now`, and the part of the
-    first day each window starts in.
+    The windows start at a midnight so that no partial day is read from the CDR table: at
+    10M CDRs a month, the busy account's calls of the hours since `now` minus 24 hours were
+    30,000 rows, 80 ms to count (docs/benchmarks.md). A window holds every call stored
+    since its start, as the CDR list given that `since` and no `until` shows them.
     """
-    windows = [CallWindow(label, now - length) for label, length in WINDOWS]
     today = datetime.combine(_utc_day(now), time(), tzinfo=UTC)
-    firsts = [_midnight_after(window.since) for window in windows]
-
-    # The whole days: [first midnight, today).
+    windows = [CallWindow(label, today - timedelta(days=days - 1)) for label, days in WINDOWS]
     days = models.AccountCallDay.objects.filter(
-        account_id=account_id, day__gte=min(firsts).date(), day__lt=today.date()
+        account_id=account_id, day__gte=min(window.since for window in windows).date()
     )
     sums = {}
-    for index, first in enumerate(firsts):
-        within = Q(day__gte=first.date())
+    for index, window in enumerate(windows):
+        within = Q(day__gte=window.since.date())
         for name in COUNTERS:
             sums[f"{name}_{index}"] = Sum(Case(When(within, then=name), default=Value(0)))
     for row in days.values("disposition", "hangup_cause").annotate(**sums).order_by():
         for index, window in enumerate(windows):
             counts = (row[f"{name}_{index}"] or 0 for name in COUNTERS)
             window.add(row["disposition"], row["hangup_cause"], *counts)
-
-    # The partial days, each [start, end): today until now (every window's), and the part
-    # of its first day each window covers.
-    edges = [(today, now + timedelta(microseconds=1), range(len(windows)))] + [
-        (window.since, min(first, today), [index])
-        for index, (window, first) in enumerate(zip(windows, firsts, strict=True))
-        if window.since < min(first, today)
-    ]
-    within = [Q(call_date__gte=start, call_date__lt=end) for start, end, _ in edges]
-    edge_of = Case(
-        *(When(condition, then=Value(number)) for number, condition in enumerate(within)),
-        output_field=IntegerField(),
-    )
-    # One query per link, each through its (link, time) index: ORed in one query, the two
-    # made PostgreSQL read a busy account's rows by time instead (90 ms at 10M CDRs).
-    calls = models.CallDetailRecord.objects.order_by()
-    for link, made in CALL_LINKS:
-        grouped = (
-            calls.filter(reduce(or_, within), **{link: account_id})
-            .annotate(edge=edge_of)
-            .values_list("edge", "disposition", "hangup_cause")
-            .annotate(calls=Count("pk"), duration=Sum("call_duration"))
-        )
-        for edge, disposition, cause, number, duration in grouped:
-            counts = (number, 0, duration or 0, 0) if made else (0, number, 0, duration or 0)
-            for index in edges[edge][2]:
-                windows[index].add(disposition, cause, *counts)
     return windows

@@ -2,8 +2,9 @@
 
 Each log says what it can tell of an account (`LogSpec.account_facts`: the registration
 the SIP log holds, the messages stuck in the Secure Messages log, …) and the CDR log's
-aggregates give its calls over the last 24 hours, 7 and 30 days. Every read goes through
-the account's (link, time) indexes or its call figures: none grows with the log.
+aggregates give its calls today, over 7 and over 30 days (whole UTC days). Every read
+goes through the account's (link, time) indexes or its call figures: none grows with the
+log.
 """
 
 from collections.abc import Mapping
@@ -54,7 +55,8 @@ def account_facts(
     """What each of `logs` tells of the account, in the logs' order.
 
     `newest`: each log's newest row of the account where the page has read it already
-    (its timeline's first page): a fact of a log's last row, whatever it holds, is that.
+    (its timeline's first page): a fact of a log's last row, whatever it holds, is that,
+    and a log with no row of the account has none to count or show.
     """
     account_ids = [account.pk] if account is not None else []
     lines = []
@@ -65,7 +67,9 @@ def account_facts(
         rows = log_queryset(spec).select_related(None).filter(reduce(or_, branches))
         for fact in spec.account_facts:
             matching = rows.filter(**fact.matching)
-            if fact.kind == LAST and not fact.matching and spec.slug in newest:
+            if spec.slug in newest and newest[spec.slug] is None:
+                lines.append(FactLine(spec, fact))
+            elif fact.kind == LAST and not fact.matching and spec.slug in newest:
                 lines.append(FactLine(spec, fact, record=newest[spec.slug]))
             elif fact.kind == LAST:
                 found = first_rows(matching, 1, branches)

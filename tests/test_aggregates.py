@@ -17,6 +17,7 @@ from tests.factories import cdr_report
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 26, 14, 37, 12, tzinfo=UTC)
+TODAY = datetime(2026, 11, 26, tzinfo=UTC)
 OUTCOMES = [
     ("ANSWERED", "NORMAL_CLEARING"),
     ("BUSY", "USER_BUSY"),
@@ -41,9 +42,9 @@ def _calls(count: int, *, seed: int = 1, days: int = 40) -> list[dict]:
     after it (a clock ahead), and some exactly on window edges."""
     rng = random.Random(seed)
     moments = [NOW - timedelta(seconds=rng.randrange(days * 86400)) for _ in range(count)]
-    moments += [NOW, NOW + timedelta(minutes=5)]
-    moments += [NOW - length for _, length in WINDOWS]
-    moments += [NOW - length - timedelta(microseconds=1) for _, length in WINDOWS]
+    moments += [NOW, NOW + timedelta(minutes=5), NOW + timedelta(days=2)]  # a clock ahead
+    moments += [TODAY - timedelta(days=days - 1) for _, days in WINDOWS]
+    moments += [TODAY - timedelta(days=days - 1, microseconds=1) for _, days in WINDOWS]
     calls = []
     for moment in moments:
         disposition, cause = rng.choice(OUTCOMES)
@@ -63,8 +64,9 @@ def _calls(count: int, *, seed: int = 1, days: int = 40) -> list[dict]:
 
 
 def _direct(account: models.Account, since: datetime) -> dict:
-    """The window's figures counted over the CDR rows themselves."""
-    rows = models.CallDetailRecord.objects.filter(call_date__gte=since, call_date__lte=NOW)
+    """The window's figures counted over the CDR rows themselves: every call since its
+    start, as the CDR list with that `since` shows them."""
+    rows = models.CallDetailRecord.objects.filter(call_date__gte=since)
     made = rows.filter(caller_account=account)
     received = rows.filter(callee_account=account)
     answered = Q(disposition="ANSWERED")
@@ -180,19 +182,28 @@ def test_days_are_utc_days_whatever_the_zone_of_the_report():
     assert str(day) == "2026-11-25"
 
 
-def test_a_window_starting_at_midnight_needs_no_partial_day():
+def test_the_windows_are_whole_utc_days_up_to_now():
     (alice, *_) = _accounts()
-    midnight = datetime(2026, 11, 26, tzinfo=UTC)
     ingest_records(
         log="cdr",
         records=[
-            cdr_report(
-                call_date=(midnight - timedelta(days=1)).isoformat(), caller_number=NUMBERS[0]
-            ),
-            cdr_report(call_date=midnight.isoformat(), caller_number=NUMBERS[0]),
+            cdr_report(call_date=moment.isoformat(), caller_number=NUMBERS[0])
+            for moment in (
+                TODAY,  # today's first call
+                TODAY - timedelta(microseconds=1),  # yesterday's last
+                TODAY - timedelta(days=6),  # the first day of the 7
+                TODAY - timedelta(days=6, microseconds=1),
+                TODAY - timedelta(days=29),
+                TODAY - timedelta(days=29, microseconds=1),
+            )
         ],
     )
 
-    last_day, week, month = call_windows(alice.pk, midnight)
+    today, week, month = call_windows(alice.pk, NOW)
 
-    assert (last_day.made, week.made, month.made) == (2, 2, 2)
+    assert (today.since, week.since, month.since) == (
+        TODAY,
+        TODAY - timedelta(days=6),
+        TODAY - timedelta(days=29),
+    )
+    assert (today.made, week.made, month.made) == (1, 3, 5)
