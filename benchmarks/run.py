@@ -73,6 +73,12 @@ def _arguments() -> argparse.Namespace:
         "account pages and, when its log is loaded, the SIP list's searches)",
     )
     parser.add_argument(
+        "--days",
+        type=int,
+        default=SPAN_DAYS,
+        help="the days the rows are spread over, ending now (DESIGN: a month)",
+    )
+    parser.add_argument(
         "--skip-load", action="store_true", help="time the database an earlier run loaded"
     )
     parser.add_argument(
@@ -139,9 +145,13 @@ def _party(i: int, rng: random.Random) -> int:
     return rng.randrange(2, ACCOUNTS - 1)
 
 
+# The days the rows are spread over, ending now (--days).
+SPAN_DAYS = 30
+
+
 def _times(rows: int, end: datetime) -> Callable[[int], str]:
-    step = timedelta(days=365) / rows
-    start = end - timedelta(days=365)
+    step = timedelta(days=SPAN_DAYS) / rows
+    start = end - timedelta(days=SPAN_DAYS)
     return lambda i: (start + step * i).isoformat()
 
 
@@ -436,7 +446,9 @@ def _rss(key: str) -> int:
 
 
 def main() -> None:
+    global SPAN_DAYS
     arguments = _arguments()
+    SPAN_DAYS = arguments.days
     if not arguments.skip_load:
         _fresh_database(arguments.database_url)
     _setup_django(arguments.database_url)
