@@ -128,9 +128,26 @@ def _array_literal(values: Sequence[object]) -> str:
 
 
 def _drop_emptied(keys: Iterable[tuple]) -> None:
-    """Delete the rows of `keys` whose calls are all gone: a purged day leaves no row."""
+    """Delete the rows of `keys` whose calls are all gone: a purged day leaves no row.
+
+    On PostgreSQL, one DELETE joined to the keys as arrays (unnest): an OR of one
+    condition per key, planned anew for every 500 keys, made a purge of 14 days of 10M CDRs
+    take minutes instead of seconds.
+    """
+    keys = sorted(keys)
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(models.AccountCallDay._meta.db_table)
+        arrays = ", ".join(f"%s::{kind}" for kind in _ARRAY_TYPES[: len(_KEY)])
+        joined = " AND ".join(f"t.{column} = k.{column}" for column in _KEY)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} AS t USING unnest({arrays}) AS k({', '.join(_KEY)}) "
+                f"WHERE {joined} AND t.made <= 0 AND t.received <= 0",
+                [_array_literal(column) for column in zip(*keys, strict=True)],
+            )
+        return
     emptied = Q(made__lte=0, received__lte=0)
-    for chunk in batched(sorted(keys), UPSERT_ROWS):
+    for chunk in batched(keys, UPSERT_ROWS):
         matching = reduce(
             or_,
             (

@@ -126,6 +126,18 @@ def test_the_figures_follow_a_purge():
     _assert_exact(accounts)
 
 
+def test_a_purged_day_leaves_no_figure_behind(settings):
+    _accounts()
+    ingest_records(log="cdr", records=_calls(100, seed=6))
+    assert models.AccountCallDay.objects.exists()
+    settings.RETENTION_DAYS = {"cdr": 1}
+
+    purge_logs(now=NOW + timedelta(days=30), batch_size=7)
+
+    assert not models.CallDetailRecord.objects.exists()
+    assert not models.AccountCallDay.objects.exists()
+
+
 def test_rows_linked_when_their_account_arrives_are_counted():
     calls = _calls(120, seed=3)
     ingest_records(log="cdr", records=calls)
