@@ -28,7 +28,7 @@ from itertools import batched
 from operator import or_
 
 from django.db import connection, transaction
-from django.db.models import Case, Q, Sum, Value, When
+from django.db.models import Q
 
 from . import models
 
@@ -177,14 +177,12 @@ def rebuild_calls() -> int:
         for link, made in CALL_LINKS
     ]
     sums = ", ".join(f"SUM({name})" for name in COUNTERS)
+    key = ", ".join(_KEY)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")
         cursor.execute(
-            f"INSERT INTO {table} (account_id, day, disposition, hangup_cause, "
-            f"{', '.join(COUNTERS)}) "
-            f"SELECT account_id, day, disposition, hangup_cause, {sums} "
-            f"FROM ({' UNION ALL '.join(sides)}) AS calls "
-            "GROUP BY account_id, day, disposition, hangup_cause"
+            f"INSERT INTO {table} ({key}, {', '.join(COUNTERS)}) "
+            f"SELECT {key}, {sums} FROM ({' UNION ALL '.join(sides)}) AS calls GROUP BY {key}"
         )
         return cursor.rowcount
 
@@ -250,16 +248,12 @@ def call_windows(account_id: int, now: datetime) -> list[CallWindow]:
     """
     today = datetime.combine(_utc_day(now), time(), tzinfo=UTC)
     windows = [CallWindow(label, today - timedelta(days=days - 1)) for label, days in WINDOWS]
+    # A month of one account's days: a few rows a day, each added to the windows it is in.
     days = models.AccountCallDay.objects.filter(
         account_id=account_id, day__gte=min(window.since for window in windows).date()
-    )
-    sums = {}
-    for index, window in enumerate(windows):
-        within = Q(day__gte=window.since.date())
-        for name in COUNTERS:
-            sums[f"{name}_{index}"] = Sum(Case(When(within, then=name), default=Value(0)))
-    for row in days.values("disposition", "hangup_cause").annotate(**sums).order_by():
-        for index, window in enumerate(windows):
-            counts = (row[f"{name}_{index}"] or 0 for name in COUNTERS)
-            window.add(row["disposition"], row["hangup_cause"], *counts)
+    ).values_list("day", "disposition", "hangup_cause", *COUNTERS)
+    for day, disposition, cause, *counts in days:
+        for window in windows:
+            if day >= window.since.date():
+                window.add(disposition, cause, *counts)
     return windows

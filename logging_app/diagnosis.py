@@ -10,8 +10,6 @@ log.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import reduce
-from operator import or_
 
 from django.db.models import Model
 
@@ -21,7 +19,7 @@ from .logs import LogSpec
 from .logs.spec import LAST, AccountFact
 
 __all__ = ["FACT_CAP", "LAST", "CallFigures", "FactLine", "account_facts", "call_figures"]
-from .selectors import account_branches, first_rows, log_queryset
+from .selectors import account_rows, first_rows
 
 # A count of matching rows stops here: "100 or more" says enough on a card.
 FACT_CAP = 100
@@ -58,13 +56,11 @@ def account_facts(
     (its timeline's first page): a fact of a log's last row, whatever it holds, is that,
     and a log with no row of the account has none to count or show.
     """
-    account_ids = [account.pk] if account is not None else []
     lines = []
     for spec in logs:
         if not spec.account_facts:
             continue
-        branches = account_branches(spec, names=[username], account_ids=account_ids)
-        rows = log_queryset(spec).select_related(None).filter(reduce(or_, branches))
+        rows, branches = account_rows(spec, username=username, account=account)
         for fact in spec.account_facts:
             matching = rows.filter(**fact.matching)
             if spec.slug in newest and newest[spec.slug] is None:

@@ -214,6 +214,17 @@ def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> li
     return list(queryset[:limit])
 
 
+def account_rows(
+    spec: LogSpec, *, username: str, account: models.Account | None
+) -> tuple[QuerySet, list[Q]]:
+    """The rows of `spec` that belong to the account (as the account page shows them: a
+    row's own text, no joined account), and the branches of their condition, for
+    `first_rows`."""
+    account_ids = [account.pk] if account is not None else []
+    branches = account_branches(spec, names=[username], account_ids=account_ids)
+    return log_queryset(spec).select_related(None).filter(reduce(or_, branches)), branches
+
+
 @dataclass(frozen=True)
 class TimelinePage:
     entries: list[TimelineEntry]
@@ -240,33 +251,21 @@ def account_timeline(
     """
     streams = []
     newest: dict[str, Model | None] = {}
-    account_ids = [account.pk] if account is not None else []
     positions = {slug: position for position, slug in enumerate(LOGS)}
     for spec in logs:
         if not spec.account_links:
             continue
-        conditions = account_branches(spec, names=[username], account_ids=account_ids)
-        # A row's own text is shown, not the accounts it links to: nothing to join.
-        queryset = log_queryset(spec).select_related(None).filter(reduce(or_, conditions))
+        queryset, branches = account_rows(spec, username=username, account=account)
         if before is not None:
             queryset = queryset.filter(before.older(spec, positions))
-        rows = first_rows(queryset, limit + 1, conditions)
+        rows = first_rows(queryset, limit + 1, branches)
         if before is None:
             newest[spec.slug] = rows[0] if rows else None
         position = positions[spec.slug]
-        streams.append(
-            [
-                (
-                    getattr(row, spec.time_field),
-                    position,
-                    row.pk,
-                    TimelineEntry(getattr(row, spec.time_field), spec, row),
-                )
-                for row in rows
-            ]
-        )
-    merged = heapq.merge(*streams, key=lambda item: item[:3], reverse=True)
-    entries = [item[3] for _, item in zip(range(limit + 1), merged, strict=False)]
+        stream = (TimelineEntry(getattr(row, spec.time_field), spec, row) for row in rows)
+        streams.append([((entry.time, position, entry.record.pk), entry) for entry in stream])
+    merged = heapq.merge(*streams, key=lambda item: item[0], reverse=True)
+    entries = [entry for _, (_, entry) in zip(range(limit + 1), merged, strict=False)]
     older = None
     if len(entries) > limit:
         last = entries[limit - 1]

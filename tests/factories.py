@@ -9,6 +9,7 @@ import itertools
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Model
 from django.utils import timezone
@@ -276,3 +277,21 @@ def minimal_report(spec: LogSpec, **overrides) -> dict:
             value = plain.get(kind, 0 if kind.endswith("IntegerField") else "x")
         record[wire_names.get(field.name, field.name)] = value
     return record | overrides
+
+
+# --- The demo's stories (logging_app/demo/stories.py) ------------------------------------
+
+
+def demo_story_call() -> models.CallDetailRecord:
+    """The demo's story call: Olga's call to Hugo at noon (Rome) that failed on their
+    security models."""
+    [call] = [
+        call
+        for call in models.CallDetailRecord.objects.filter(
+            caller_account__username="olga.moretti",
+            callee_account__username="hugo.ricci",
+            hangup_cause=models.HangupCause.BEARERCAPABILITY_NOTAVAIL,
+        )
+        if f"{call.call_date.astimezone(ZoneInfo('Europe/Rome')):%H:%M:%S}" == "12:00:00"
+    ]
+    return call

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from logging_app import models
 from logging_app.demo import demo_records
 from logging_app.logs import LOGS
+from tests.factories import demo_story_call
 from tests.page import log_table, main_text, parse
 
 pytestmark = pytest.mark.django_db
@@ -45,16 +46,7 @@ def demo(django_db_setup, django_db_blocker):
 @pytest.fixture
 def noon(demo) -> datetime:
     """The stories' noon: when Olga's call to Hugo failed on their security models."""
-    [call] = [
-        call
-        for call in models.CallDetailRecord.objects.filter(
-            caller_account__username=OLGA,
-            callee_account__username=HUGO,
-            hangup_cause=models.HangupCause.BEARERCAPABILITY_NOTAVAIL,
-        )
-        if call.call_date.astimezone(ROME).strftime("%H:%M:%S") == "12:00:00"
-    ]
-    return call.call_date
+    return demo_story_call().call_date
 
 
 def _call(noon: datetime, minutes: int, caller: str, callee: str) -> models.CallDetailRecord:

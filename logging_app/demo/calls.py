@@ -1,7 +1,7 @@
 """The demo's calls: the Call Details Record and the SIP Sessions."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from .. import models
 from .core import DAY, Demo, DemoAccount, call_leg, sip_session
@@ -65,32 +65,18 @@ def _outcome(demo: Demo, outcomes: Sequence[tuple]) -> tuple:
     return demo.rng.choices(outcomes, weights=[weight for *_, weight in outcomes])[0]
 
 
-def _leg(
-    demo: Demo,
-    *,
-    when: datetime,
-    caller: DemoAccount,
-    callee: DemoAccount | None,
-    call_id: str,
-    call_type: str,
-    outcome: tuple,
-    **more: str,
-) -> dict:
+def _leg(demo: Demo, *, outcome: tuple, **leg) -> dict:
+    """`call_leg` with the outcome's disposition and hangup cause, and durations drawn."""
     disposition, hangup_cause, _ = outcome
     ringing = demo.rng.randint(2, 25)
     talking = demo.rng.randint(5, 1800) if disposition == D.ANSWERED else 0
     return call_leg(
         demo,
-        when=when,
-        caller=caller,
-        callee=callee,
-        call_id=call_id,
-        call_type=call_type,
         disposition=disposition,
         hangup_cause=hangup_cause,
         ringing=ringing,
         talking=talking,
-        **more,
+        **leg,
     )
 
 

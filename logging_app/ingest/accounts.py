@@ -71,7 +71,7 @@ def _link_counted(spec: LogSpec, link: str, unlinked: QuerySet) -> None:
     aggregates as rows linked by `link` alone."""
     attname = spec.model._meta.get_field(link).attname
     others = {spec.model._meta.get_field(name).attname: None for name in spec.link_fields}
-    fields = sorted({name for aggregate in spec.aggregates for name in aggregate.fields})
+    fields = spec.aggregated_fields
     rows = list(unlinked.select_for_update().values("pk", "linked_to", *fields))
     by_account: dict[int, list[int]] = defaultdict(list)
     for row in rows:

@@ -48,7 +48,7 @@ def _delete_in_batches(spec: LogSpec, queryset: QuerySet, batch_size: int) -> in
     """
     model: type[Model] = queryset.model
     time_field = spec.time_field
-    counted = sorted({name for aggregate in spec.aggregates for name in aggregate.fields})
+    counted = spec.aggregated_fields
     deleted, last = 0, None
     while True:
         batch = queryset.filter(last.later(time_field)) if last else queryset

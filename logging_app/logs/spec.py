@@ -260,6 +260,12 @@ class LogSpec:
         return tuple(link.link for link in self.account_links)
 
     @property
+    def aggregated_fields(self) -> list[str]:
+        """The row values the log's aggregates read: what a write that changes rows (a
+        purge, a linking) reads of them first."""
+        return sorted({name for aggregate in self.aggregates for name in aggregate.fields})
+
+    @property
     def retention_setting(self) -> str:
         """The environment variable of the days this log keeps its rows."""
         return f"RETENTION_DAYS_{self.slug.upper().replace('-', '_')}"

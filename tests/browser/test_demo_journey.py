@@ -1,37 +1,21 @@
 """From a complaint to its cause in the demo data: "Olga's call to Hugo failed at noon"."""
 
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from logging_app import models
 from tests.browser.steps import screenshot
+from tests.factories import demo_story_call
 
 pytestmark = pytest.mark.browser
 
-ROME = ZoneInfo("Europe/Rome")
 OLGA, HUGO = "olga.moretti", "hugo.ricci"
 INCOMPATIBLE = (
     "Failed: caller and callee use security models that are not compatible (Q.850 cause 58)."
 )
 # The account's activity pages back through its history; the call is on one of the first.
 PAGES = 5
-
-
-def _story_call() -> models.CallDetailRecord:
-    """Olga's call to Hugo at noon (Rome) that failed on their security models."""
-    [call] = [
-        call
-        for call in models.CallDetailRecord.objects.filter(
-            caller_account__username=OLGA,
-            callee_account__username=HUGO,
-            hangup_cause=models.HangupCause.BEARERCAPABILITY_NOTAVAIL,
-        )
-        if f"{call.call_date.astimezone(ROME):%H:%M:%S}" == "12:00:00"
-    ]
-    return call
 
 
 def _activity_row(page: Page, call_id: str) -> Locator:
@@ -53,7 +37,7 @@ def _call_page_link(row: Locator) -> Locator | None:
 
 def test_it_goes_from_olgas_account_to_the_cause_of_her_failed_call(signed_in: Page):
     page = signed_in
-    call = _story_call()
+    call = demo_story_call()
 
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Accounts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Accounts")
