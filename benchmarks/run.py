@@ -218,6 +218,16 @@ class Loaded:
     last_seconds: float
 
 
+def _partitions_for(start: datetime, end: datetime) -> None:
+    """The partitions of the span, as the worker would have made them week by week."""
+    from logging_app import partitions
+
+    moment = start
+    while moment <= end:
+        partitions.keep_partitions(now=moment)
+        moment += timedelta(days=1)
+
+
 def _load(rows: int, end: datetime, logs: list[str]) -> list[Loaded]:
     from logging_app.ingest import ingest_records
 
@@ -226,6 +236,7 @@ def _load(rows: int, end: datetime, logs: list[str]) -> list[Loaded]:
         for n in range(ACCOUNTS)
     ]
     ingest_records(log="accounts", records=accounts)
+    _partitions_for(end - timedelta(days=SPAN_DAYS), end)
     loaded = []
     generators = {
         "cdr": _cdr_records,

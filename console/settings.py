@@ -332,11 +332,22 @@ RETENTION_DAYS = {
     if name.startswith("RETENTION_DAYS_")
 }
 
+# On PostgreSQL, the days of rows each partition of a large log holds (logging_app/
+# partitions.py): PARTITION_DAYS_<LOG> as for the retention; unset: the log's own (7 days
+# for CDRs and SIP sessions, 30 for web sessions). A change applies to partitions made
+# afterwards.
+PARTITION_DAYS = {
+    name.removeprefix("PARTITION_DAYS_").lower().replace("_", "-"): _env_int(name, 0)
+    for name in os.environ
+    if name.startswith("PARTITION_DAYS_")
+}
+
 # How far back SIP reconciliation looks for CONNECT/DISCONNECT events still unbound.
 SIP_RECONCILE_LOOKBACK_HOURS = _env_int("SIP_RECONCILE_LOOKBACK_HOURS", 48, minimum=1)
 
 # Seconds between two runs of each job in `manage.py run_worker`.
 JOB_INTERVALS = {
+    "keep_partitions": _env_int("JOB_INTERVAL_KEEP_PARTITIONS", 3600, minimum=1),
     "reconcile_sip": _env_int("JOB_INTERVAL_RECONCILE_SIP", 60, minimum=1),
     "expire_secure_messages": _env_int("JOB_INTERVAL_EXPIRE_SECURE_MESSAGES", 300, minimum=1),
     "purge_logs": _env_int("JOB_INTERVAL_PURGE_LOGS", 3600, minimum=1),

@@ -158,12 +158,9 @@ def _drop_emptied(keys: Iterable[tuple]) -> None:
         models.AccountCallDay.objects.filter(matching, emptied).delete()
 
 
-def rebuild_calls() -> int:
-    """Recompute every account's figures from the CDR table, in one statement (the
-    database groups the rows); returns the rows written."""
-    quote = connection.ops.quote_name
-    table = quote(models.AccountCallDay._meta.db_table)
-    cdr = quote(models.CallDetailRecord._meta.db_table)
+def _grouped_calls(table: str) -> str:
+    """SQL: the figures of the calls of `table` (the CDR table or one of its partitions),
+    grouped by the database: (account_id, day, disposition, hangup_cause, *COUNTERS)."""
     if connection.vendor == "postgresql":
         day = "(call_date AT TIME ZONE 'UTC')::date"
     else:  # SQLite keeps UTC date-times as text
@@ -173,18 +170,38 @@ def rebuild_calls() -> int:
         f"{1 if made else 0} AS made, {0 if made else 1} AS received, "
         f"{'call_duration' if made else 0} AS made_duration, "
         f"{0 if made else 'call_duration'} AS received_duration "
-        f"FROM {cdr} WHERE {link} IS NOT NULL"
+        f"FROM {table} WHERE {link} IS NOT NULL"
         for link, made in CALL_LINKS
     ]
     sums = ", ".join(f"SUM({name})" for name in COUNTERS)
     key = ", ".join(_KEY)
+    return f"SELECT {key}, {sums} FROM ({' UNION ALL '.join(sides)}) AS calls GROUP BY {key}"
+
+
+def rebuild_calls() -> int:
+    """Recompute every account's figures from the CDR table, in one statement (the
+    database groups the rows); returns the rows written."""
+    quote = connection.ops.quote_name
+    table = quote(models.AccountCallDay._meta.db_table)
+    grouped = _grouped_calls(quote(models.CallDetailRecord._meta.db_table))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")
-        cursor.execute(
-            f"INSERT INTO {table} ({key}, {', '.join(COUNTERS)}) "
-            f"SELECT {key}, {sums} FROM ({' UNION ALL '.join(sides)}) AS calls GROUP BY {key}"
-        )
+        cursor.execute(f"INSERT INTO {table} ({', '.join(_KEY)}, {', '.join(COUNTERS)}) {grouped}")
         return cursor.rowcount
+
+
+def uncount_calls_in(table: str) -> None:
+    """Take away from the figures every call of `table` (SQL name), a partition about to be
+    dropped: the database groups its rows, and each group is one row to lower."""
+    with connection.cursor() as cursor:
+        cursor.execute(_grouped_calls(table))
+        tally = {
+            (account, day, disposition, cause): [-int(number) for number in counts]
+            for account, day, disposition, cause, *counts in cursor.fetchall()
+        }
+    if tally:
+        _add(tally)
+        _drop_emptied(tally.keys())
 
 
 # --- Reading them: an account's calls today, over 7 and over 30 days ---------------------

@@ -463,17 +463,21 @@ def _rounded(value: int) -> str:
 
 
 def _planner_estimate(model: type[Model]) -> int | None:
-    """PostgreSQL's own estimate of a table's rows (kept by ANALYZE and autovacuum)."""
+    """PostgreSQL's own estimate of a table's rows (kept by ANALYZE and autovacuum); of a
+    partitioned table, the sum of its partitions' (it keeps none of its own)."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
+        # -1: never analysed yet (a partition made ahead, still empty). A plain table is
+        # no partition tree: it is its own one leaf.
         cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-            [connection.ops.quote_name(model._meta.db_table)],
+            "SELECT sum(greatest(c.reltuples, 0))::bigint, bool_or(c.reltuples >= 0) "
+            "FROM pg_class c WHERE c.oid IN (SELECT relid FROM pg_partition_tree(%s::regclass) "
+            "WHERE isleaf UNION SELECT %s::regclass) AND c.relkind = 'r'",
+            [connection.ops.quote_name(model._meta.db_table)] * 2,
         )
         row = cursor.fetchone()
-    # -1: never analysed yet.
-    return row[0] if row and row[0] >= 0 else None
+    return row[0] if row and row[1] else None
 
 
 def log_count(queryset: QuerySet, *, cap: int | None = None) -> RowCount:

@@ -47,6 +47,7 @@ def test_it_runs_every_job_once(settings):
         [datagram] = collector.take(1)
     assert b" MSG-300 " in datagram
     assert lines == [
+        "keep_partitions: every partition needed exists",
         "reconcile_sip: 2 events bound to an account in 1 connections; "
         "left unbound: 0 ambiguous, 0 unmatched connections",
         "expire_secure_messages: 1 messages ENQUEUED for over 72 h expired",

@@ -8,6 +8,7 @@ docs/jobs.md describes what each does.
 
 from collections.abc import Callable
 
+from ..partitions import KeepResult, keep_partitions
 from .forwarding import (
     FORWARD_BATCH,
     FORWARD_LIMIT,
@@ -31,10 +32,12 @@ __all__ = [
     "SECURE_MESSAGE_LIFETIME",
     "ExpireResult",
     "ForwardResult",
+    "KeepResult",
     "PurgeResult",
     "ReconcileResult",
     "expire_secure_messages",
     "forward_siem",
+    "keep_partitions",
     "purge_logs",
     "reconcile_sip_sessions",
     "retry_delay",
@@ -44,6 +47,7 @@ __all__ = [
 
 # The jobs `manage.py run_worker` runs, by the names of their commands and intervals.
 JOBS: dict[str, Callable[[], object]] = {
+    "keep_partitions": keep_partitions,
     "reconcile_sip": reconcile_sip_sessions,
     "expire_secure_messages": expire_secure_messages,
     "purge_logs": purge_logs,

@@ -9,6 +9,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from ..logs import LOGS, LogSpec
+from ..partitions import drop_expired_partitions, partitioned_logs
 from ..selectors import Cursor
 from .report import log_result
 
@@ -19,6 +20,8 @@ PURGE_BATCH = 5000
 class PurgeResult:
     # Rows deleted by log slug: a log's own rules' (the CDR policy's) and its retention's.
     deleted: dict[str, int] = field(default_factory=dict)
+    # Partitions dropped whole (PostgreSQL), by name; their rows are counted in `deleted`.
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -26,7 +29,10 @@ class PurgeResult:
 
     def __str__(self) -> str:
         purged = [f"{count} {log}" for log, count in self.deleted.items() if count]
-        return "purge_logs: " + (", ".join(purged) + " rows deleted" if purged else "nothing due")
+        said = "purge_logs: " + (", ".join(purged) + " rows deleted" if purged else "nothing due")
+        if self.dropped:
+            said += f" ({len(self.dropped)} partitions dropped whole: {', '.join(self.dropped)})"
+        return said
 
 
 def _before(now: datetime, days: int) -> datetime | None:
@@ -78,9 +84,24 @@ def purge_logs(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) ->
     now = now or timezone.now()
     result = PurgeResult()
     deleted = result.deleted
+    for spec in partitioned_logs():
+        # Whole partitions first (PostgreSQL): what is left to delete row by row is the
+        # partition the cutoff falls in, and the default and legacy partitions.
+        days = settings.RETENTION_DAYS.get(spec.slug, 0)
+        apart = spec.partitioning.apart_expired_before
+        dropped = drop_expired_partitions(
+            spec,
+            before=_before(now, days) if days else None,
+            apart_before=apart(now) if apart else None,
+            now=now,
+        )
+        if dropped:
+            result.dropped += [partition.name for partition in dropped]
+            deleted[spec.slug] = sum(partition.rows for partition in dropped)
     for spec in LOGS.values():
         if spec.expired is not None:
-            deleted[spec.slug] = _delete_in_batches(spec, spec.expired(now), batch_size)
+            count = _delete_in_batches(spec, spec.expired(now), batch_size)
+            deleted[spec.slug] = deleted.get(spec.slug, 0) + count
     for spec in LOGS.values():
         days = settings.RETENTION_DAYS.get(spec.slug, 0)
         cutoff = _before(now, days) if days else None

@@ -26,6 +26,7 @@ from .spec import (
     IngestPolicy,
     LogSpec,
     Panel,
+    Partitioning,
     SiemMapping,
     Signature,
     record_values,
@@ -62,17 +63,27 @@ def _no_cdr() -> Callable[[dict], dict | None] | None:
     return lambda values: None if values["call_type"] in models.DIRECT_CALL_TYPES else values
 
 
-def _expired(now: datetime) -> QuerySet:
-    """Direct calls (CALL, TRANSFER) past the policy's duration × period; all of them under
-    No-CDR. Conferences and 3-way calls are kept whatever the policy."""
+def _direct_calls_expire_before(now: datetime) -> datetime | None:
+    """Direct calls (CALL, TRANSFER) older than this are past the policy's duration × period;
+    under No-CDR, all of them. None: a policy reaching back beyond the calendar keeps every
+    call."""
     policy = models.CdrPolicy.current()
-    direct_calls = models.CallDetailRecord.objects.filter(call_type__in=models.DIRECT_CALL_TYPES)
     if policy.no_cdr:
-        return direct_calls
+        return now
     try:
-        cutoff = now - timedelta(days=policy.duration * CDR_PERIOD_DAYS[policy.period])
-    except OverflowError:  # a policy reaching back beyond the calendar keeps every call
+        return now - timedelta(days=policy.duration * CDR_PERIOD_DAYS[policy.period])
+    except OverflowError:
+        return None
+
+
+def _expired(now: datetime) -> QuerySet:
+    """Direct calls past the policy; conferences and 3-way calls are kept whatever it says."""
+    direct_calls = models.CallDetailRecord.objects.filter(call_type__in=models.DIRECT_CALL_TYPES)
+    cutoff = _direct_calls_expire_before(now)
+    if cutoff is None:
         return direct_calls.none()
+    if models.CdrPolicy.current().no_cdr:
+        return direct_calls
     return direct_calls.filter(call_date__lt=cutoff)
 
 
@@ -193,7 +204,15 @@ SPEC = LogSpec(
             count=aggregates.count_calls,
             rebuild=aggregates.rebuild_calls,
             account_windows=aggregates.call_windows,
+            uncount_table=aggregates.uncount_calls_in,
         ),
     ),
     outcome=("disposition", "call_duration", "call_id"),
+    # A week of calls a partition; the direct calls apart, as the CDR policy purges them
+    # sooner than conferences and 3-way calls (kept whatever the policy).
+    partitioning=Partitioning(
+        days=7,
+        apart=("call_type", tuple(sorted(models.DIRECT_CALL_TYPES))),
+        apart_expired_before=_direct_calls_expire_before,
+    ),
 )

@@ -6,7 +6,7 @@ from django.db.models import Model
 
 from .. import models, siem
 from ..demo.events import security_records
-from .spec import ACCOUNT, BLOCK, TIMESTAMP, AccountLink, Column, LogSpec, Panel
+from .spec import ACCOUNT, BLOCK, TIMESTAMP, AccountLink, Column, LogSpec, Panel, Partitioning
 
 
 def _source(event: models.SecurityEvent) -> list[tuple[str, Model]]:
@@ -55,4 +55,5 @@ SPEC = LogSpec(
     exports={"cef": _cef_lines},
     demo=security_records,
     outcome=("signature_id", "severity"),
+    partitioning=Partitioning(days=30),
 )

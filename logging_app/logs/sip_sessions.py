@@ -13,6 +13,7 @@ from .spec import (
     Chart,
     Column,
     LogSpec,
+    Partitioning,
 )
 
 # The events that say whether an account is registered, and from where.
@@ -62,4 +63,5 @@ SPEC = LogSpec(
             shows=("event", "remote_address"),
         ),
     ),
+    partitioning=Partitioning(days=7),
 )

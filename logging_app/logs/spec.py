@@ -104,6 +104,26 @@ class Aggregate:
     rebuild: Callable[[], int]
     # An account's calls over the diagnosis' windows up to a moment, if the figures tell.
     account_windows: Callable[[int, datetime], list] | None = None
+    # Take away every row of a table about to be dropped (a partition), by its SQL name.
+    uncount_table: Callable[[str], None] | None = None
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """How the log's table is cut by time on PostgreSQL (logging_app/partitions.py).
+
+    `days`: the time each partition holds, unless PARTITION_DAYS_<LOG> says otherwise.
+    `apart`: a field and the values whose rows each partition keeps in a sub-partition of
+    their own, because the log's own rules purge them sooner than the rest (the CDR
+    policy's direct calls): the purge drops that sub-partition whole once it is wholly
+    older than `apart_expired_before(now)`.
+    """
+
+    days: int = 7
+    apart: tuple[str, tuple[str, ...]] | None = None
+    # When the `apart` rows expire, at a moment: those older than the instant returned
+    # (None: none do).
+    apart_expired_before: Callable[[datetime], datetime | None] | None = None
 
 
 # What an account fact shows: the newest row that matches, or how many rows match.
@@ -254,6 +274,8 @@ class LogSpec:
     outcome: tuple[str, ...] = ()
     # What the account's diagnosis reads from this log (its registration, its messages).
     account_facts: tuple[AccountFact, ...] = ()
+    # Cut by time on PostgreSQL (the large logs); None: one plain table.
+    partitioning: Partitioning | None = None
 
     @property
     def link_fields(self) -> tuple[str, ...]:

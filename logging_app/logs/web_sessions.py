@@ -13,6 +13,7 @@ from .spec import (
     Chart,
     Column,
     LogSpec,
+    Partitioning,
     SiemMapping,
     Signature,
 )
@@ -69,4 +70,5 @@ SPEC = LogSpec(
     ),
     demo=web_session_records,
     outcome=("event_type", "ip_address"),
+    partitioning=Partitioning(days=30),
 )

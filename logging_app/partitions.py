@@ -1,0 +1,308 @@
+"""Time partitions of the large logs, on PostgreSQL.
+
+A log whose spec declares `partitioning` (the CDR, SIP sessions, web sessions) keeps its
+rows in a table range-partitioned by its time field:
+
+- a partition per period of PARTITION_DAYS_<LOG> days (the spec's `days` by default),
+  periods counted from Monday 1970-01-05 UTC, so that weekly ones run Monday to Monday;
+- `<table>_default`, PostgreSQL's DEFAULT partition: a record of a date no partition covers
+  (a clock far off, a backfill of old records) is stored there, so ingest never fails for
+  want of a partition;
+- on a database that had rows before partitioning, `<table>_legacy`: the old table itself,
+  from the beginning of time to the first period after its newest row.
+
+`keep_partitions` (run by the worker, and by the migration) makes the partitions of the
+current and next periods before records arrive for them, moving into each the rows the
+default partition holds in its range. A log with `apart` rows (the CDR's direct calls,
+which the CDR policy purges sooner than conferences and 3-way calls) splits each period
+into two sub-partitions by that field, so that the purge drops the direct calls of a
+period whole and keeps the rest.
+
+A partitioned table's unique keys must include its partition keys: the row's id and its
+ingest key (`event_id`) are unique with the time (and the `apart` field). A replay of a
+record carries its time and call type again, so it is still refused as a duplicate
+(docs/partitions.md). SQLite keeps plain tables: everything here does nothing there.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import Model
+from django.db.models.expressions import RawSQL
+
+from .logs import LOGS, LogSpec
+
+# Periods are counted from a Monday, so that 7-day partitions are calendar weeks.
+EPOCH = datetime(1970, 1, 5, tzinfo=UTC)
+# Periods made ahead of the current one.
+AHEAD = 2
+# What DDL waits for a lock on a log's table before giving up (and trying at the next run):
+# a partition dropped never holds ingest or the pages for longer.
+LOCK_TIMEOUT = "2s"
+_BOUND = re.compile(r"FOR VALUES FROM \((.+)\) TO \((.+)\)")
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    start: datetime | None  # None: from the beginning of time (MINVALUE), or DEFAULT
+    end: datetime | None  # None: to the end of time, or DEFAULT
+    default: bool = False
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        """Whether this partition holds any of [start, end)."""
+        if self.default:
+            return False
+        return (self.start is None or self.start < end) and (self.end is None or start < self.end)
+
+
+def partitioned_logs() -> list[LogSpec]:
+    return [spec for spec in LOGS.values() if spec.partitioning is not None]
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model: type[Model]) -> str:
+    return model._meta.db_table
+
+
+def is_partitioned(model: type[Model]) -> bool:
+    """Whether the model's table is partitioned (PostgreSQL, after the migration)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [_table(model)])
+        row = cursor.fetchone()
+    return row is not None and row[0] == "p"
+
+
+def period_days(spec: LogSpec) -> int:
+    return settings.PARTITION_DAYS.get(spec.slug) or spec.partitioning.days
+
+
+def period_of(spec: LogSpec, moment: datetime) -> tuple[datetime, datetime]:
+    """The period holding `moment`: [start, end)."""
+    length = timedelta(days=period_days(spec))
+    start = EPOCH + ((moment - EPOCH) // length) * length
+    return start, start + length
+
+
+def _bound(text: str) -> datetime | None:
+    text = text.strip()
+    if text == "MINVALUE" or text == "MAXVALUE":
+        return None
+    # '2026-11-23 00:00:00+00', in the session's zone (Django's connections use UTC).
+    return datetime.fromisoformat(text.strip("'")).astimezone(UTC)
+
+
+def partitions_of(model: type[Model]) -> list[Partition]:
+    """The partitions of the model's table, oldest first, the default one last."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(%s)",
+            [_table(model)],
+        )
+        rows = cursor.fetchall()
+    found = []
+    for name, bound in rows:
+        if bound == "DEFAULT":
+            found.append(Partition(name, None, None, default=True))
+        elif match := _BOUND.fullmatch(bound):
+            found.append(Partition(name, _bound(match[1]), _bound(match[2])))
+    first = datetime.min.replace(tzinfo=UTC)
+    return sorted(found, key=lambda p: (p.default, p.start or first))
+
+
+def _lock(model: type[Model]) -> None:
+    """Hold the table's partition lock until the transaction ends: one maker at a time."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"partitions:{_table(model)}"]
+        )
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def _gaps(existing: list[Partition], start: datetime, end: datetime) -> Iterator[tuple]:
+    """The parts of [start, end) no partition covers (a change of PARTITION_DAYS leaves a
+    period partly covered by partitions of the old size)."""
+    cursor = start
+    for partition in existing:
+        if partition.covers(cursor, end):
+            if partition.start is not None and cursor < partition.start:
+                yield cursor, partition.start
+            cursor = max(cursor, partition.end) if partition.end else end
+    if cursor < end:
+        yield cursor, end
+
+
+def make_partition(spec: LogSpec, start: datetime, end: datetime) -> list[str]:
+    """Make the partitions of `spec` covering [start, end) where none does yet; returns the
+    names made. Rows of that range in the default partition move into them."""
+    model = spec.model
+    table, time = _table(model), model._meta.get_field(spec.time_field).column
+    made = []
+    with transaction.atomic():
+        _lock(model)
+        existing = partitions_of(model)
+        default = next((p.name for p in existing if p.default), None)
+        for low, high in _gaps(existing, start, end):
+            name = f"{table}_p{low:%Y%m%d}"
+            within = f"{_quote(time)} >= %s AND {_quote(time)} < %s"
+            with connection.cursor() as cursor:
+                apart = spec.partitioning.apart
+                partitioned_by = f" PARTITION BY LIST ({_quote(apart[0])})" if apart else ""
+                cursor.execute(
+                    f"CREATE TABLE {_quote(name)} (LIKE {_quote(table)} INCLUDING DEFAULTS "
+                    f"INCLUDING CONSTRAINTS){partitioned_by}"
+                )
+                leaves = [name]
+                if apart:
+                    values = ", ".join(["%s"] * len(apart[1]))
+                    cursor.execute(
+                        f"CREATE TABLE {_quote(name + '_apart')} PARTITION OF {_quote(name)} "
+                        f"FOR VALUES IN ({values})",
+                        list(apart[1]),
+                    )
+                    cursor.execute(
+                        f"CREATE TABLE {_quote(name + '_rest')} PARTITION OF {_quote(name)} DEFAULT"
+                    )
+                    leaves = [name + "_apart", name + "_rest"]
+                if default:
+                    # The default partition may hold rows of this range: they move first, or
+                    # attaching the partition would fail.
+                    cursor.execute(
+                        f"WITH moved AS (DELETE FROM {_quote(default)} WHERE {within} "
+                        f"RETURNING *) INSERT INTO {_quote(name)} SELECT * FROM moved",
+                        [low, high],
+                    )
+                cursor.execute(
+                    f"ALTER TABLE {_quote(table)} ATTACH PARTITION {_quote(name)} "
+                    "FOR VALUES FROM (%s) TO (%s)",
+                    [low, high],
+                )
+                _copy_statistics(cursor, table, leaves)
+            made.append(name)
+    return made
+
+
+def _copy_statistics(cursor, table: str, leaves: list[str]) -> None:
+    """The table's extended statistics, made again on each new leaf partition: PostgreSQL
+    plans a partition's scan with the partition's own statistics (docs/benchmarks.md: the
+    number search needs the CDR's)."""
+    cursor.execute(
+        "SELECT s.stxname, pg_get_statisticsobjdef_columns(s.oid), s.stxkind "
+        "FROM pg_statistic_ext s WHERE s.stxrelid = to_regclass(%s)",
+        [table],
+    )
+    kinds = {"d": "dependencies", "f": "mcv", "m": "mcv", "n": "ndistinct"}
+    for name, columns, stxkind in cursor.fetchall():
+        wanted = ", ".join(sorted({kinds[kind] for kind in stxkind if kind in kinds}))
+        for leaf in leaves:
+            cursor.execute(
+                f"CREATE STATISTICS IF NOT EXISTS {_quote(f'{leaf}_{name}'[:63])} ({wanted}) "
+                f"ON {columns} FROM {_quote(leaf)}"
+            )
+
+
+@dataclass
+class KeepResult:
+    made: list[str]
+
+    def __str__(self) -> str:
+        if not self.made:
+            return "keep_partitions: every partition needed exists"
+        return f"keep_partitions: made {len(self.made)} partitions: {', '.join(self.made)}"
+
+
+def keep_partitions(*, now: datetime | None = None) -> KeepResult:
+    """Make the partitions of the current and the next AHEAD periods of each partitioned
+    log, where they are missing. Idempotent: the worker runs it every hour."""
+    now = now or datetime.now(UTC)
+    made: list[str] = []
+    for spec in partitioned_logs():
+        if not is_partitioned(spec.model):
+            continue
+        start, end = period_of(spec, now)
+        length = end - start
+        for ahead in range(AHEAD + 1):
+            made += make_partition(spec, start + ahead * length, end + ahead * length)
+    return KeepResult(made)
+
+
+# --- Retention: whole partitions dropped ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dropped:
+    name: str
+    rows: int
+
+
+def _drop(spec: LogSpec, name: str, parent: str) -> int:
+    """Drop partition `name` of `parent`, its rows first taken from the log's aggregates;
+    returns how many rows it held. One transaction: the figures never lose rows that are
+    still stored, nor keep rows that are gone."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        # No row may arrive (a backfill) between the count and the drop.
+        cursor.execute(f"LOCK TABLE {_quote(name)} IN SHARE MODE")
+        cursor.execute(f"SELECT count(*) FROM {_quote(name)}")
+        (rows,) = cursor.fetchone()
+        for aggregate in spec.aggregates:
+            if aggregate.uncount_table is not None:
+                aggregate.uncount_table(_quote(name))
+        _delete_dependents(spec.model, name)
+        cursor.execute(f"ALTER TABLE {_quote(parent)} DETACH PARTITION {_quote(name)}")
+        cursor.execute(f"DROP TABLE {_quote(name)}")
+    return rows
+
+
+def _delete_dependents(model: type[Model], partition: str) -> None:
+    """Delete the rows that go with the partition's rows when they are deleted (a Security
+    event's SIEM outbox row), as Django's deletion would: no database constraint does it."""
+    for relation in model._meta.related_objects:
+        if relation.on_delete is not models.CASCADE:
+            continue
+        ids = RawSQL(f"SELECT id FROM {_quote(partition)}", [])
+        relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": ids}).delete()
+
+
+def drop_expired_partitions(
+    spec: LogSpec, *, before: datetime | None, apart_before: datetime | None, now: datetime
+) -> list[Dropped]:
+    """Drop the partitions of `spec` wholly older than `before` (its retention), and the
+    `apart` sub-partitions wholly older than `apart_before` (its own rules: the CDR policy's
+    direct calls). A partition that ends after `now` is never dropped: its period is still
+    being written. The rows of a partition partly expired are left to the purge's deletes.
+    """
+    if not is_partitioned(spec.model):
+        return []
+    table = _table(spec.model)
+    dropped = []
+    for partition in partitions_of(spec.model):
+        if partition.default or partition.end is None or partition.end > now:
+            continue
+        if before is not None and partition.end <= before:
+            dropped.append(Dropped(partition.name, _drop(spec, partition.name, table)))
+        elif (
+            apart_before is not None
+            and spec.partitioning.apart
+            and partition.end <= apart_before
+            and _has_apart(partition.name)
+        ):
+            name = partition.name + "_apart"
+            dropped.append(Dropped(name, _drop(spec, name, partition.name)))
+    return dropped
+
+
+def _has_apart(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name + "_apart"])
+        return cursor.fetchone()[0]

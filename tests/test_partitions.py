@@ -1,0 +1,260 @@
+"""Time partitions of the large logs on PostgreSQL: made ahead, any date stored, replays
+refused across partitions, retention by dropping partitions whole."""
+
+import importlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from logging_app import models, partitions, selectors
+from logging_app.ingest import ingest_records
+from logging_app.jobs import purge_logs
+from logging_app.logs import LOGS
+from tests.factories import cdr_report
+from tests.page import row_ids
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="time partitions are PostgreSQL's"
+    ),
+]
+
+NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # a Thursday: its week began on the 23rd
+CDR = LOGS["cdr"]
+
+
+def _partition_of(table: str, pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def _names(spec) -> list[str]:
+    return [partition.name for partition in partitions.partitions_of(spec.model)]
+
+
+def test_each_large_log_is_partitioned_with_a_default_partition():
+    for slug in ("cdr", "sip-sessions", "web-sessions", "security"):
+        spec = LOGS[slug]
+        assert partitions.is_partitioned(spec.model), slug
+        assert f"{spec.model._meta.db_table}_default" in _names(spec)
+
+
+def test_keeping_partitions_makes_the_current_and_next_periods_once():
+    partitions.keep_partitions(now=NOW)
+
+    table = "logging_app_calldetailrecord"
+    weeks = {f"{table}_p20261123", f"{table}_p20261130", f"{table}_p20261207"}
+    assert weeks <= set(_names(CDR))
+    assert partitions.keep_partitions(now=NOW).made == []
+    # The CDR's periods keep direct calls apart from conferences and 3-way calls.
+    ids = ingest_records(
+        log="cdr",
+        records=[
+            cdr_report(call_date="2026-11-24T10:00:00Z", call_type="CALL"),
+            cdr_report(call_date="2026-11-24T10:00:00Z", call_type="CONFERENCE"),
+        ],
+    )
+    assert ids.accepted == 2
+    where = {
+        row.call_type: _partition_of(table, row.pk) for row in models.CallDetailRecord.objects.all()
+    }
+    assert where == {"CALL": f"{table}_p20261123_apart", "CONFERENCE": f"{table}_p20261123_rest"}
+
+
+@pytest.mark.parametrize(
+    "moment", ["1970-01-01T00:00:00Z", "2026-11-24T09:15:00+01:00", "2099-12-31T23:59:59Z"]
+)
+def test_a_record_of_any_valid_date_is_stored_and_listed(admin_client, moment):
+    partitions.keep_partitions(now=NOW)
+
+    result = ingest_records(log="cdr", records=[cdr_report(call_date=moment)])
+
+    assert result.accepted == 1
+    (row,) = models.CallDetailRecord.objects.all()
+    assert row_ids(admin_client.get("/logging/cdr/?since=1970-01-01T00:00")) == [row.pk]
+
+
+def test_a_replay_across_partitions_stores_nothing_twice():
+    partitions.keep_partitions(now=NOW)
+    batch = [
+        cdr_report(call_date=(NOW - timedelta(days=days)).isoformat(), call_type=kind)
+        for days in (0, 3, 9, 40, 400)
+        for kind in ("CALL", "3-WAY")
+    ] * 200  # 2,000 records: the COPY path
+    unique = {record["event_id"] for record in batch}
+
+    first = ingest_records(log="cdr", records=batch)
+    again = ingest_records(log="cdr", records=batch[::-1])
+
+    assert first.accepted == len(unique)
+    assert again.accepted == 0
+    assert again.duplicates == len(batch)
+    assert models.CallDetailRecord.objects.count() == len(unique)
+
+
+def test_rows_in_the_default_partition_move_into_a_partition_made_for_them():
+    partitions.keep_partitions(now=NOW)
+    later = NOW + timedelta(weeks=5)
+    ingest_records(log="sip-sessions", records=[_sip(later)])
+    (event,) = models.SipSessionEvent.objects.all()
+    table = "logging_app_sipsessionevent"
+    assert _partition_of(table, event.pk) == f"{table}_default"
+
+    partitions.keep_partitions(now=later)
+
+    assert _partition_of(table, event.pk) == f"{table}_p20261228"
+    assert models.SipSessionEvent.objects.count() == 1
+
+
+def _sip(moment: datetime) -> dict:
+    return {
+        "event_id": "0b7e6a7e-4c1a-4d2e-9a53-1f7f5b0c2d11",
+        "timestamp": moment.isoformat(),
+        "username": "olga",
+        "event": "REGISTER",
+        "details": "",
+        "remote_address": "203.0.113.30:5060",
+    }
+
+
+def test_the_cdr_policy_drops_old_direct_calls_by_partition_and_keeps_conferences(settings):
+    ingest_records(log="accounts", records=[{"username": "olga", "virtual_number": "+3906001"}])
+    weeks = [NOW - timedelta(weeks=n) for n in range(6)]
+    for week in weeks:
+        partitions.keep_partitions(now=week)
+    calls = [
+        cdr_report(call_date=week.isoformat(), call_type=kind, caller_number="+3906001")
+        for week in weeks
+        for kind in ("CALL", "TRANSFER", "CONFERENCE", "3-WAY")
+    ]
+    ingest_records(log="cdr", records=calls)
+    models.CdrPolicy.objects.update_or_create(
+        pk=models.CdrPolicy.SINGLETON_ID, defaults={"duration": 2, "period": models.CdrPeriod.WEEK}
+    )
+
+    result = purge_logs(now=NOW)
+
+    # Direct calls older than two weeks: their weeks' direct sub-partitions, dropped whole
+    # where the whole week is older; the rest deleted row by row.
+    assert result.dropped and all(name.endswith("_apart") for name in result.dropped)
+    kept = models.CallDetailRecord.objects.values_list("call_type", "call_date")
+    cutoff = NOW - timedelta(weeks=2)
+    assert all(kind in ("CONFERENCE", "3-WAY") or when >= cutoff for kind, when in kept)
+    assert sorted(kind for kind, when in kept if when < cutoff) == sorted(
+        ["3-WAY", "CONFERENCE"] * 3
+    )
+    assert result.deleted["cdr"] == 6  # 3 weeks × CALL and TRANSFER
+    # The account's figures lost exactly the dropped calls.
+    olga = models.Account.objects.get(username="olga")
+    figures = models.AccountCallDay.objects.filter(account=olga)
+    assert sum(figures.values_list("made", flat=True)) == models.CallDetailRecord.objects.count()
+
+
+def test_retention_drops_whole_partitions(settings):
+    settings.RETENTION_DAYS = {"web-sessions": 60}
+    spec = LOGS["web-sessions"]
+    for days in (0, 45, 100, 200):
+        partitions.keep_partitions(now=NOW - timedelta(days=days))
+    records = [
+        {
+            "event_id": f"0b7e6a7e-4c1a-4d2e-9a53-1f7f5b0c2{days:03d}",
+            "date_created": (NOW - timedelta(days=days)).isoformat(),
+            "event_type": "SUCCESS",
+            "principal": "olga",
+            "ip_address": "192.0.2.1",
+        }
+        for days in (0, 45, 100, 200)
+    ]
+    ingest_records(log="web-sessions", records=records)
+    before = set(_names(spec))
+
+    result = purge_logs(now=NOW)
+
+    assert result.dropped and set(result.dropped) <= before
+    assert not set(result.dropped) & set(_names(spec))
+    kept = sorted(models.WebSessionEvent.objects.values_list("date_created", flat=True))
+    assert kept == [NOW - timedelta(days=45), NOW]
+    assert result.deleted["web-sessions"] == 2
+
+
+def test_the_migration_keeps_a_tables_rows_as_its_legacy_partition():
+    migration = importlib.import_module("logging_app.migrations.0011_time_partitions")
+    table = "partition_trial"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {table} (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+            "event_id uuid NOT NULL UNIQUE, at timestamptz NOT NULL, note text NOT NULL)"
+        )
+        cursor.execute(f"CREATE INDEX partition_trial_at ON {table} (at, id)")
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, at, note) SELECT gen_random_uuid(), "
+            "now() - n * interval '1 day', 'old' FROM generate_series(0, 99) n"
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, at, note) VALUES "
+            "(gen_random_uuid(), now() + interval '400 days', 'ahead')"
+        )
+
+        class Editor:
+            connection = connection
+            quote_name = staticmethod(connection.ops.quote_name)
+
+        migration._partition(Editor(), table, "at", 7, None)
+
+        cursor.execute(f"SELECT count(*), max(id) FROM {table}")
+        assert cursor.fetchone() == (101, 101)
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, at, note) "
+            "VALUES (gen_random_uuid(), now(), 'new') RETURNING id"
+        )
+        assert cursor.fetchone()[0] == 102
+        cursor.execute(
+            f"SELECT tableoid::regclass::text, count(*) FROM {table} GROUP BY 1 ORDER BY 1"
+        )
+        assert cursor.fetchall() == [(f"{table}_default", 1), (f"{table}_legacy", 101)]
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+        assert "partition_trial_at" in {name for (name,) in cursor.fetchall()}
+
+
+def test_an_unfiltered_list_counts_by_the_partitions_estimates():
+    partitions.keep_partitions(now=NOW)
+    ingest_records(log="cdr", records=[cdr_report() for _ in range(5)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE logging_app_calldetailrecord")
+
+    count = selectors.log_count(models.CallDetailRecord.objects.all(), cap=2)
+
+    assert count.estimate
+    assert str(count) == "about 0 records"  # 5, rounded to thousands
+
+
+def test_dropping_security_partitions_drops_their_outbox_rows(settings):
+    settings.RETENTION_DAYS = {"security": 60}
+    for days in (0, 100):
+        partitions.keep_partitions(now=NOW - timedelta(days=days))
+    ingest_records(
+        log="security",
+        records=[
+            {
+                "event_id": f"0b7e6a7e-4c1a-4d2e-9a53-1f7f5b0c2{days:03d}",
+                "timestamp": (NOW - timedelta(days=days)).isoformat(),
+                "severity": 7,
+                "signature_id": "SIP-401",
+                "name": "Repeated SIP authentication failure",
+                "source_log": "appliance",
+                "details": "CEF:0|Vendor|Secure Voice|14.1|SIP-401|Repeated failure|7|",
+            }
+            for days in (0, 100)
+        ],
+    )
+    assert models.SiemOutbox.objects.count() == 2
+
+    result = purge_logs(now=NOW)
+
+    assert result.deleted["security"] == 1
+    assert result.dropped
+    (kept,) = models.SecurityEvent.objects.all()
+    assert list(models.SiemOutbox.objects.values_list("security_event_id", flat=True)) == [kept.pk]
