@@ -6,17 +6,19 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as datetime_time
 from functools import reduce
 from operator import attrgetter, or_
+from time import monotonic
 
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
-from django.db.models import Case, Count, Max, Model, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Max, Min, Model, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from psycopg.errors import QueryCanceled
 
-from . import models
+from . import models, partitions
 from .logs import LOGS, LogSpec
 
 ACCOUNT_TIMELINE_LENGTH = 50
@@ -176,7 +178,31 @@ def _in_order(rows: list[Model], order_by: Sequence[str]) -> list[Model]:
     return rows
 
 
+def _windows(queryset: QuerySet) -> list[Q]:
+    """The windows a query of a partitioned log is walked through (partitions.windows_of);
+    one, the whole query, for any other."""
+    spec = next((s for s in LOGS.values() if s.model is queryset.model), None)
+    if spec is None or spec.partitioning is None:
+        return [Q()]
+    return partitions.windows_of(queryset, spec.time_field)
+
+
 def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> list[Model]:
+    """The first `limit` rows of `queryset`, in its order.
+
+    On a partitioned log, read window by window, newest first when the query reads time
+    descending, until `limit` rows are found: each window's query is planned over the
+    leaves of one partition only (partitions.windows_of).
+    """
+    rows: list[Model] = []
+    for window in _windows(queryset):
+        rows += _first_rows(queryset.filter(window), limit - len(rows), branches)
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> list[Model]:
     """The first `limit` rows of `queryset`, in its order.
 
     `branches` are the conditions an OR of the queryset's filter joins, one per field
@@ -396,6 +422,8 @@ class KeysetPage:
     rows: list[Model]
     newer: Cursor | None  # where the page of newer rows ends, if there is one
     older: Cursor | None  # where the page of older rows starts, if there is one
+    # A search stopped by its time budget: the rows older than this were not searched.
+    searched_from: datetime | None = None
 
 
 def _cursor_of(spec: LogSpec, row: Model) -> Cursor:
@@ -410,13 +438,16 @@ def log_keyset_page(
     before: Cursor | None = None,
     after: Cursor | None = None,
     branches: Sequence[Q] = (),
+    budget: float | None = None,
 ) -> KeysetPage:
     """One page of `queryset` (in the log's default order) older than `before` or newer
     than `after`, or the newest page when neither is given.
 
     Keyset paging: the page is found through the (time, id) or (filter, time) index
     whatever its depth, where OFFSET would read and discard every row before it; one row
-    past the page says whether there is more. `branches`: see `first_rows`.
+    past the page says whether there is more. `branches`: see `first_rows`. `budget`:
+    the seconds an older page may take to look for its rows (`searched_rows`), for a
+    search no index serves.
     """
     time = spec.time_field
     if after is not None:
@@ -432,14 +463,69 @@ def log_keyset_page(
         )
     if before is not None:
         queryset = queryset.filter(before.earlier(time))
-    rows = first_rows(queryset, size + 1, branches)
+    searched_from = None
+    if budget is None:
+        rows = first_rows(queryset, size + 1, branches)
+    else:
+        rows, searched_from = searched_rows(queryset, size + 1, time, budget=budget)
     more_older = len(rows) > size
     rows = rows[:size]
     return KeysetPage(
         rows,
         newer=(_cursor_of(spec, rows[0]) if rows else before) if before is not None else None,
         older=_cursor_of(spec, rows[-1]) if more_older else None,
+        searched_from=searched_from,
     )
+
+
+# The first span of time a budgeted search reads; each span read in less than a tenth of
+# the budget doubles the next one, so that a log of few rows is read in a few queries.
+SEARCH_FIRST_SPAN = timedelta(days=1)
+
+
+def searched_rows(
+    queryset: QuerySet, limit: int, time_field: str, *, budget: float
+) -> tuple[list[Model], datetime | None]:
+    """The first `limit` rows of `queryset` (newest first), looked for span by span of
+    time back from its newest row, for at most about `budget` seconds: (rows, None) when
+    every row was searched, else (rows found, the time before which nothing was searched).
+
+    A condition no index serves (a word inside the text columns) reads every row it
+    passes: over 10 million rows, for a rare word, longer than a page may take. Read a day
+    at a time through the time index, newest first, it answers within the budget and says
+    how far back it looked. The spans start at UTC midnights: within one time partition.
+    """
+    column = queryset.model._meta.get_field(time_field).column
+    low, high = partitions.bounds_of(queryset, column)
+    extent = (
+        queryset.model._base_manager.using(queryset.db)
+        .filter(**({f"{time_field}__gte": low} if low else {}))
+        .filter(**({f"{time_field}__lte": high} if high else {}))
+        .aggregate(first=Min(time_field), last=Max(time_field))
+    )
+    if extent["first"] is None:
+        return [], None
+    started = monotonic()
+    # The midnight before the newest row: strictly before it, so that a search going on
+    # from where it stopped (`time < t`, a row at t itself not searched again) moves back.
+    last = (extent["last"] - timedelta(microseconds=1)).astimezone(UTC)
+    start = datetime.combine(last.date(), datetime_time(), tzinfo=UTC)
+    end, span, rows = None, SEARCH_FIRST_SPAN, []
+    while True:
+        reaches_back = start <= extent["first"]
+        window = Q() if reaches_back else Q(**{f"{time_field}__gte": start})
+        if end is not None:
+            window &= Q(**{f"{time_field}__lt": end})
+        read_from = monotonic()
+        rows += list(queryset.filter(window)[: limit - len(rows)])
+        if len(rows) >= limit or reaches_back:
+            return rows, None
+        now = monotonic()
+        if now - started >= budget:
+            return rows, start
+        if now - read_from < budget / 10:
+            span *= 2
+        end, start = start, start - span
 
 
 @dataclass(frozen=True)
@@ -502,6 +588,9 @@ def log_count(queryset: QuerySet, *, cap: int | None = None) -> RowCount:
 # free-text search for a rare word, with nothing else to narrow it, reads the whole log:
 # half a minute over 10 million CDRs. The page says so instead of hanging.
 PAGE_TIME_LIMIT_SECONDS = 5
+# How long a list page looks for the rows of a search no index serves before it shows what
+# it found and offers to search older records (searched_rows).
+SEARCH_BUDGET_SECONDS = 0.5
 
 
 class TooSlow(Exception):

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
+from logging_app import partitions
 from logging_app.logs import LOGS, LogSpec
 from logging_app.roles import SUPPORT
 from tests.ninth_log import NINTH_LOG
@@ -20,6 +21,13 @@ def _plain_static_files(settings) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _partitions_read_afresh() -> None:
+    # A process keeps the bounds of the time partitions for a minute (partitions.py); each
+    # test's database has its own partitions (a test's DDL is rolled back with it).
+    partitions.forget_boundaries()
 
 
 @pytest.fixture(autouse=True)

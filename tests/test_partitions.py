@@ -3,16 +3,18 @@ refused across partitions, retention by dropping partitions whole."""
 
 import importlib
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from logging_app import models, partitions, selectors
 from logging_app.ingest import ingest_records
 from logging_app.jobs import purge_logs
 from logging_app.logs import LOGS
-from tests.factories import cdr_report
-from tests.page import row_ids
+from tests.factories import cdr_report, make_account, make_call_detail_record
+from tests.page import main_text, parse, row_ids
 
 pytestmark = [
     pytest.mark.django_db,
@@ -258,3 +260,101 @@ def test_dropping_security_partitions_drops_their_outbox_rows(settings):
     assert result.dropped
     (kept,) = models.SecurityEvent.objects.all()
     assert list(models.SiemOutbox.objects.values_list("security_event_id", flat=True)) == [kept.pk]
+
+
+# --- Reading across partitions: window by window, newest first -----------------------------
+
+WEEKS = [datetime(2026, 11, 2, tzinfo=UTC) + timedelta(weeks=week) for week in range(4)]
+
+
+def _weeks_of_calls(account) -> list[models.CallDetailRecord]:
+    """An account's calls in each of four weekly partitions and in the default partition
+    (a year before any partition), newest first, each made or received."""
+    for start in WEEKS:
+        partitions.make_partition(CDR, start, start + timedelta(weeks=1))
+    partitions.forget_boundaries()
+    moments = [datetime(2025, 6, 1, tzinfo=UTC) + timedelta(hours=hour) for hour in range(3)]
+    moments += [start + timedelta(days=2, hours=hour) for start in WEEKS for hour in range(16)]
+    rows = [
+        make_call_detail_record(
+            call_date=moment,
+            **({"caller_account": account} if index % 2 else {"callee_account": account}),
+        )
+        for index, moment in enumerate(moments)
+    ]
+    make_call_detail_record(call_date=WEEKS[2] + timedelta(days=1))  # someone else's
+    return sorted(rows, key=lambda row: (row.call_date, row.pk), reverse=True)
+
+
+def test_the_time_line_is_cut_at_the_partitions_edges_newest_first():
+    for start in WEEKS:
+        partitions.make_partition(CDR, start, start + timedelta(weeks=1))
+    partitions.forget_boundaries()
+
+    windows = partitions.time_windows(models.CallDetailRecord, now=WEEKS[-1] + timedelta(days=3))
+
+    assert windows == [
+        (WEEKS[3], None),
+        (WEEKS[2], WEEKS[3]),
+        (WEEKS[1], WEEKS[2]),
+        (WEEKS[0], WEEKS[1]),
+        (None, WEEKS[0]),
+    ]
+    bounded = partitions.time_windows(
+        models.CallDetailRecord,
+        now=WEEKS[-1] + timedelta(days=3),
+        low=WEEKS[1] + timedelta(days=1),
+        high=WEEKS[2] + timedelta(days=1),
+    )
+    assert bounded == [(WEEKS[2], WEEKS[3]), (WEEKS[1], WEEKS[2])]
+
+
+def test_an_accounts_calls_page_back_in_order_across_partitions(admin_client):
+    alice = make_account()
+    calls = _weeks_of_calls(alice)
+
+    seen, url = [], f"/logging/cdr/?account={alice.username}&per_page=25"
+    while url:
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        seen += row_ids(response)
+        older = parse(response).find_all("a", rel="next")
+        url = urljoin("/logging/cdr/", older[0].attrs["href"]) if older else None
+
+    assert seen == [row.pk for row in calls]
+    assert "67 records" in main_text(admin_client.get(f"/logging/cdr/?account={alice.username}"))
+
+
+def test_an_accounts_timeline_pages_back_across_partitions(admin_client):
+    alice = make_account()
+    calls = _weeks_of_calls(alice)
+
+    seen, url = [], f"/accounts/{alice.username}/?log=cdr"
+    while url:
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        seen += [
+            int(link.rstrip("/").rpartition("/")[2])
+            for link in parse(response).find("main").links
+            if link.startswith("/logging/cdr/") and link.rstrip("/").rpartition("/")[2].isdigit()
+        ]
+        older = parse(response).find_all("a", rel="next")
+        url = urljoin(f"/accounts/{alice.username}/", older[0].attrs["href"]) if older else None
+
+    assert list(dict.fromkeys(seen)) == [row.pk for row in calls]
+
+
+def test_each_read_of_an_accounts_rows_is_bounded_to_a_window_of_partitions(admin_client):
+    alice = make_account()
+    _weeks_of_calls(alice)
+
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(f"/logging/cdr/?account={alice.username}")
+
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "logging_app_calldetailrecord"' in q["sql"] and "COUNT(" not in q["sql"]
+    ]
+    assert reads
+    assert all('"call_date" >=' in sql or '"call_date" <' in sql for sql in reads)

@@ -2,10 +2,12 @@
 table → export, each stage built from the one before and kept on the object.
 """
 
+from datetime import datetime
 from functools import cached_property
 
 from django import forms
 from django.core.paginator import EmptyPage
+from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django_tables2 import RequestConfig
@@ -169,10 +171,37 @@ class LogList:
             before=self.option("before") or None,
             after=self.option("after") or None,
             branches=self.filterset.branches if self.valid else (),
+            budget=selectors.SEARCH_BUDGET_SECONDS if self.budgeted else None,
         )
         table = table_for(self.spec)(KeysetRows(keyset.rows, model=self.spec.model))
         table.keyset = keyset
         return table
+
+    @cached_property
+    def budgeted(self) -> bool:
+        """Whether the page looks for its rows within a time budget: a free-text search that
+        nothing else narrows to an index (an account), on PostgreSQL, where it would
+        otherwise read every row of a large log (selectors.searched_rows)."""
+        search = self.filterset.search if self.valid else None
+        return (
+            search is not None
+            and not search.exact
+            and not self.filterset.branches
+            and not self.filterset.account_text
+            and connections[self.queryset.db].vendor == "postgresql"
+        )
+
+    @property
+    def searched_from(self) -> datetime | None:
+        """Where a budgeted search stopped looking: older rows were not searched (None:
+        every row was)."""
+        keyset = getattr(self.table, "keyset", None)
+        return keyset.searched_from if keyset is not None else None
+
+    @property
+    def search_older(self) -> str:
+        """The `before` cursor that goes on searching where a budgeted search stopped."""
+        return str(selectors.Cursor(self.searched_from, 0)) if self.searched_from else ""
 
     @cached_property
     def count(self) -> selectors.RowCount | None:
@@ -180,8 +209,13 @@ class LogList:
         if self.too_slow:
             return None
         keyset = getattr(self.table, "keyset", None)
+        if keyset is not None and keyset.searched_from is not None:
+            return None  # the page says how far back it searched
         if keyset is not None and not keyset.newer and not keyset.older:
             return selectors.RowCount(len(keyset.rows))  # the page holds every row
+        if keyset is not None and self.budgeted:
+            # Counting would read every row the search passes: a lower bound, as found.
+            return selectors.RowCount(len(keyset.rows), exact=not keyset.older)
         if self.sorted and self._ordered[1] is not None:
             return self._ordered[1]
         return selectors.log_count(self.queryset)
