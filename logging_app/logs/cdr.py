@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Model, QuerySet
 
-from .. import aggregates, models
+from .. import aggregates, figures, models
 from ..demo.calls import cdr_records
 from .cdr_outcomes import call_outcome
 from .spec import (
@@ -193,7 +193,9 @@ SPEC = LogSpec(
             count=aggregates.count_calls,
             rebuild=aggregates.rebuild_calls,
             account_windows=aggregates.call_windows,
+            linked=True,
         ),
+        figures.CALL_HOUR_AGGREGATE,
     ),
     outcome=("disposition", "call_duration", "call_id"),
 )
