@@ -283,3 +283,6 @@ CALL_HOUR_AGGREGATE = Aggregate(
     count=count_call_hours,
     rebuild=rebuild_call_hours,
 )
+
+# The aggregates of this module, by name (what migration 0011 fills).
+HOURLY = frozenset({ROWS_PER_HOUR, CALL_HOUR_AGGREGATE.name})

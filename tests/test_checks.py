@@ -112,8 +112,8 @@ BROKEN = {
         "the outcome field 'verdict' is no field of VoicemailEvent.",
     ),
     "E013-aggregate-field": (
-        {"aggregates": (Aggregate("heard", ("heard",), lambda rows, sign: None, lambda: 0),)},
-        "the aggregate 'heard' reads 'heard', no field of VoicemailEvent.",
+        {"aggregates": (Aggregate("replies", ("reply",), lambda rows, sign: None, lambda: 0),)},
+        "the aggregate 'replies' reads 'reply', no field of VoicemailEvent.",
     ),
 }
 
