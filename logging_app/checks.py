@@ -59,6 +59,7 @@ def _spec_errors(spec: LogSpec) -> list[checks.Error]:
     named = [
         *(("column", column.name) for column in spec.columns),
         *(("filter", name) for name in spec.filters),
+        *(("filter", name) for names in spec.any_field_filters.values() for name in names),
         *(("search field", name) for name in spec.search_fields),
         ("key field", spec.key_field),
         *(("account link source", link.source) for link in spec.account_links),

@@ -122,7 +122,8 @@ SPEC = LogSpec(
         Column("call_type", CHOICE),
         Column("call_route"),
     ),
-    filters=("disposition", "hangup_cause", "call_type", "call_id"),
+    filters=("disposition", "hangup_cause", "call_type", "call_id", "call_route"),
+    any_field_filters={"group": ("caller_group", "callee_group")},
     search_fields=(
         "caller_number",
         "caller",

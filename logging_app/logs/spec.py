@@ -219,6 +219,9 @@ class LogSpec:
     columns: tuple[Column, ...]
     # The fields the list filters on besides time, account and text, in the form's order.
     filters: tuple[str, ...] = ()
+    # Filters by a value any of several fields holds exactly, by parameter name: the CDR's
+    # `group` is the caller's or the callee's group.
+    any_field_filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The fields free text (`q`) searches.
     search_fields: tuple[str, ...] = ()
     account_links: tuple[AccountLink, ...] = ()
