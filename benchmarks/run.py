@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
+import figures_bench
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,9 @@ HANGUPS = {
     "FAILED": "NO_ROUTE_DESTINATION",
     "CANCEL": "NORMAL_CLEARING",
 }
+# The accounts' groups, and the routes (trunks) of one call in two: the statistics' rows.
+GROUPS = ["Sales", "Support", "Engineering", "Finance", "Legal", "Operations", "HR", "Board"]
+ROUTES = ["", "", "", "", "", "trunk-rome", "trunk-milan", "trunk-paris", "trunk-berlin", "sip-out"]
 CALL_TYPES = ["CALL"] * 17 + ["TRANSFER", "3-WAY", "CONFERENCE"]
 WEB_EVENTS = ["SUCCESS"] * 10 + ["LOGOUT"] * 6 + ["SESSION_TIMEOUT"] * 3 + ["SUCCESS_INTERACTIVE"]
 SIP_EVENTS = ["REGISTER", "CONNECT", "DISCONNECT", "UNREGISTER"]
@@ -166,17 +170,17 @@ def _cdr_records(rows: int, end: datetime) -> Iterator[dict]:
             "call_date": at(i),
             "caller_number": _number(caller),
             "caller": f"User {caller}",
-            "caller_group": "Sales",
+            "caller_group": GROUPS[caller % len(GROUPS)],
             "callee_number": _number(callee),
             "callee": f"User {callee}",
-            "callee_group": "Support",
+            "callee_group": GROUPS[callee % len(GROUPS)],
             "total_duration": duration + 12,
             "call_duration": duration,
             "disposition": disposition,
             "hangup_cause": HANGUPS[disposition],
             "call_id": f"{1732440900 + i}.{i % 97}",
             "call_type": rng.choice(CALL_TYPES),
-            "call_route": "",
+            "call_route": ROUTES[i % len(ROUTES)],
         }
 
 
@@ -557,6 +561,7 @@ def main() -> None:
             (f"account page ({which} account)", f"/accounts/{account.username}/", "")
             for which, account in (("frequent", frequent), ("rare", rare))
         ),
+        *((name, url, "") for name, url in figures_bench.PAGES),
     ]
 
     print()
@@ -598,6 +603,8 @@ def main() -> None:
     print("|---|---|")
     for name, plan in plans:
         print(f"| {name} | {plan} |")
+
+    figures_bench.report(end, CEILING_ROWS if "cdr" in arguments.logs else 0, _cdr_records)
 
     exported = min(arguments.rows, EXPORT_MAX)
     oldest = models.CallDetailRecord.objects.order_by("-call_date", "-id")[exported - 1]

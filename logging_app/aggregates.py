@@ -20,17 +20,16 @@ elsewhere would need its partial days counted from the CDR table.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import reduce
-from itertools import batched
-from operator import or_
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
 from . import models
+from .figures import FigureTable, add_figures, drop_emptied, take_away, within
 
 # A CDR's links, and whether the linked account made the call (else received it).
 CALL_LINKS = (("caller_account_id", True), ("callee_account_id", False))
@@ -43,8 +42,6 @@ CALL_FIELDS = (
     "hangup_cause",
     "call_duration",
 )
-# Rows per INSERT … ON CONFLICT: well under SQLite's limit of parameters per statement.
-UPSERT_ROWS = 500
 ANSWERED = models.Disposition.ANSWERED
 
 
@@ -73,89 +70,19 @@ def count_calls(rows: Iterable[Mapping[str, object]], sign: int) -> None:
             counts = tally[account, day, row["disposition"], row["hangup_cause"]]
             counts[_MADE if made else _RECEIVED] += sign
             counts[_MADE_DURATION if made else _RECEIVED_DURATION] += sign * row["call_duration"]
-    if tally:
-        _add(tally)
-        if sign < 0:
-            _drop_emptied(tally.keys())
+    add_figures(ACCOUNT_CALL_DAYS, tally)
+    if sign < 0:
+        drop_emptied(ACCOUNT_CALL_DAYS, tally.keys())
 
 
 _KEY = ("account_id", "day", "disposition", "hangup_cause")
-# PostgreSQL's types of the key and the counters, for rows passed as arrays.
-_ARRAY_TYPES = ("bigint[]", "date[]", "text[]", "text[]", "int[]", "int[]", "bigint[]", "bigint[]")
-
-
-def _add(tally: Mapping[tuple, list[int]]) -> None:
-    """Add the counters to the stored rows, creating the missing ones.
-
-    On PostgreSQL, in one statement whose rows come as one array per column (unnest): a
-    batch of 50,000 CDRs may touch as many day rows, and a VALUES list per few hundred rows
-    cost ingest more than the CDRs themselves. The rows are written in key order, so that
-    two transactions adding to the same rows take their locks in the same order and never
-    wait on each other in turn.
-    """
-    table = connection.ops.quote_name(models.AccountCallDay._meta.db_table)
-    key, counters = ", ".join(_KEY), ", ".join(COUNTERS)
-    added = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in COUNTERS)
-    upsert = f"ON CONFLICT ({key}) DO UPDATE SET {added}"
-    rows = [(*row_key, *counts) for row_key, counts in sorted(tally.items())]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{kind}" for kind in _ARRAY_TYPES)
-            cursor.execute(
-                f"INSERT INTO {table} ({key}, {counters}) SELECT * FROM unnest({arrays}) {upsert}",
-                [_array_literal(column) for column in zip(*rows, strict=True)],
-            )
-            return
-        adapt = connection.ops.adapt_datefield_value
-        for chunk in batched(rows, UPSERT_ROWS):
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            parameters = [
-                value for account, day, *rest in chunk for value in (account, adapt(day), *rest)
-            ]
-            cursor.execute(
-                f"INSERT INTO {table} ({key}, {counters}) VALUES {values} {upsert}",
-                parameters,
-            )
-
-
-def _array_literal(values: Sequence[object]) -> str:
-    """`values` as PostgreSQL's text form of an array: psycopg adapts a list element by
-    element, which took longer than storing the rows. Numbers and dates are written bare,
-    text quoted."""
-    if isinstance(values[0], str):
-        values = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
-    return "{" + ",".join(map(str, values)) + "}"
-
-
-def _drop_emptied(keys: Iterable[tuple]) -> None:
-    """Delete the rows of `keys` whose calls are all gone: a purged day leaves no row.
-
-    On PostgreSQL, one DELETE joined to the keys as arrays (unnest): an OR of one
-    condition per key, planned anew for every 500 keys, made a purge of 14 days of 10M CDRs
-    take minutes instead of seconds.
-    """
-    keys = sorted(keys)
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(models.AccountCallDay._meta.db_table)
-        arrays = ", ".join(f"%s::{kind}" for kind in _ARRAY_TYPES[: len(_KEY)])
-        joined = " AND ".join(f"t.{column} = k.{column}" for column in _KEY)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {table} AS t USING unnest({arrays}) AS k({', '.join(_KEY)}) "
-                f"WHERE {joined} AND t.made <= 0 AND t.received <= 0",
-                [_array_literal(column) for column in zip(*keys, strict=True)],
-            )
-        return
-    emptied = Q(made__lte=0, received__lte=0)
-    for chunk in batched(keys, UPSERT_ROWS):
-        matching = reduce(
-            or_,
-            (
-                Q(account_id=account, day=day, disposition=disposition, hangup_cause=cause)
-                for account, day, disposition, cause in chunk
-            ),
-        )
-        models.AccountCallDay.objects.filter(matching, emptied).delete()
+ACCOUNT_CALL_DAYS = FigureTable(
+    model=models.AccountCallDay,
+    key=_KEY,
+    counters=COUNTERS,
+    types=("bigint[]", "date[]", "text[]", "text[]", "int[]", "int[]", "bigint[]", "bigint[]"),
+    emptied=("made", "received"),
+)
 
 
 def _grouped_calls(table: str) -> str:
@@ -190,18 +117,31 @@ def rebuild_calls() -> int:
         return cursor.rowcount
 
 
-def uncount_calls_in(table: str) -> None:
-    """Take away from the figures every call of `table` (SQL name), a partition about to be
-    dropped: the database groups its rows, and each group is one row to lower."""
-    with connection.cursor() as cursor:
-        cursor.execute(_grouped_calls(table))
-        tally = {
-            (account, day, disposition, cause): [-int(number) for number in counts]
-            for account, day, disposition, cause, *counts in cursor.fetchall()
-        }
-    if tally:
-        _add(tally)
-        _drop_emptied(tally.keys())
+def uncount_calls(rows: QuerySet) -> None:
+    """Take away the CDRs `rows` (those of a time sub-partition about to be dropped), grouped
+    by the database: each group is one figure to lower."""
+    tally: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    day = TruncDate("call_date", tzinfo=UTC)
+    for link, made in CALL_LINKS:
+        account = link.removesuffix("_id")
+        grouped = (
+            rows.filter(**{f"{account}__isnull": False})
+            .annotate(day=day)
+            .values(account, "day", "disposition", "hangup_cause")
+            .annotate(calls=Count("pk"), duration=Sum("call_duration"))
+            .order_by()
+        )
+        for row in grouped:
+            counts = tally[row[account], row["day"], row["disposition"], row["hangup_cause"]]
+            counts[_MADE if made else _RECEIVED] += row["calls"]
+            counts[_MADE_DURATION if made else _RECEIVED_DURATION] += row["duration"]
+    take_away(ACCOUNT_CALL_DAYS, tally)
+
+
+def forget_calls(start: datetime | None, end: datetime | None) -> None:
+    """Delete the figures of the days in [start, end) (UTC midnights; None: unbounded)."""
+    days = within("day", start and start.date(), end and end.date())
+    models.AccountCallDay.objects.filter(days).delete()
 
 
 # --- Reading them: an account's calls today, over 7 and over 30 days ---------------------

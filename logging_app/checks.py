@@ -59,6 +59,7 @@ def _spec_errors(spec: LogSpec) -> list[checks.Error]:
     named = [
         *(("column", column.name) for column in spec.columns),
         *(("filter", name) for name in spec.filters),
+        *(("filter", name) for names in spec.any_field_filters.values() for name in names),
         *(("search field", name) for name in spec.search_fields),
         ("key field", spec.key_field),
         *(("account link source", link.source) for link in spec.account_links),
@@ -86,9 +87,16 @@ def _spec_errors(spec: LogSpec) -> list[checks.Error]:
             )
     if _has_field(model, spec.key_field) and not model._meta.get_field(spec.key_field).unique:
         errors.append(_error(spec, f"the key field {spec.key_field!r} is not unique.", 10))
-    if spec.aggregates and spec.ingest_policy.merge:
-        # A merge changes stored rows: their figures would need taking away and adding again.
-        errors.append(_error(spec, "a log whose ingest merges reports keeps no aggregates.", 13))
+    attnames = {field.attname for field in model._meta.concrete_fields}
+    for aggregate in spec.aggregates:
+        for name in aggregate.fields:
+            if name not in attnames:
+                reads = f"the aggregate {aggregate.name!r} reads {name!r}"
+                errors.append(_error(spec, f"{reads}, no field of {model.__name__}.", 13))
+        dropped_whole = spec.partitioning is not None
+        if dropped_whole and (aggregate.forget is None or aggregate.uncount is None):
+            dropped = "needs `forget` and `uncount`: the log's partitions are dropped whole"
+            errors.append(_error(spec, f"the aggregate {aggregate.name!r} {dropped}.", 14))
     return errors
 
 

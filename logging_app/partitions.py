@@ -249,10 +249,15 @@ class Dropped:
     rows: int
 
 
-def _drop(spec: LogSpec, name: str, parent: str) -> int:
+def _drop(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart: bool) -> int:
     """Drop partition `name` of `parent`, its rows first taken from the log's aggregates;
     returns how many rows it held. One transaction: the figures never lose rows that are
-    still stored, nor keep rows that are gone."""
+    still stored, nor keep rows that are gone.
+
+    A whole time partition holds every row of its period, whose edges are UTC midnights:
+    the figures of those hours and days are deleted outright. An `apart` sub-partition
+    holds only some of them: its rows are grouped by the database and taken away.
+    """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         # No row may arrive (a backfill) between the count and the drop.
@@ -260,12 +265,25 @@ def _drop(spec: LogSpec, name: str, parent: str) -> int:
         cursor.execute(f"SELECT count(*) FROM {_quote(name)}")
         (rows,) = cursor.fetchone()
         for aggregate in spec.aggregates:
-            if aggregate.uncount_table is not None:
-                aggregate.uncount_table(_quote(name))
+            if apart:
+                field, values = spec.partitioning.apart
+                period = Q(**{f"{field}__in": values}) & _period(spec, partition)
+                aggregate.uncount(spec.model._base_manager.filter(period))
+            else:
+                aggregate.forget(partition.start, partition.end)
         _delete_dependents(spec.model, name)
         cursor.execute(f"ALTER TABLE {_quote(parent)} DETACH PARTITION {_quote(name)}")
         cursor.execute(f"DROP TABLE {_quote(name)}")
     return rows
+
+
+def _period(spec: LogSpec, partition: Partition) -> Q:
+    time, period = spec.time_field, Q()
+    if partition.start is not None:
+        period &= Q(**{f"{time}__gte": partition.start})
+    if partition.end is not None:
+        period &= Q(**{f"{time}__lt": partition.end})
+    return period
 
 
 def _delete_dependents(model: type[Model], partition: str) -> None:
@@ -294,7 +312,9 @@ def drop_expired_partitions(
         if partition.default or partition.end is None or partition.end > now:
             continue
         if before is not None and partition.end <= before:
-            dropped.append(Dropped(partition.name, _drop(spec, partition.name, table)))
+            dropped.append(
+                Dropped(partition.name, _drop(spec, partition.name, table, partition, apart=False))
+            )
         elif (
             apart_before is not None
             and spec.partitioning.apart
@@ -302,7 +322,7 @@ def drop_expired_partitions(
             and _has_apart(partition.name)
         ):
             name = partition.name + "_apart"
-            dropped.append(Dropped(name, _drop(spec, name, partition.name)))
+            dropped.append(Dropped(name, _drop(spec, name, partition.name, partition, apart=True)))
     return dropped
 
 

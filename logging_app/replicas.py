@@ -36,7 +36,15 @@ logger = logging.getLogger(__name__)
 # The page views (URL names) that may read from a replica: they only read, and a replica's
 # moment of lag is harmless to them. A page that must see a write just made is not here.
 REPLICA_PAGES = frozenset(
-    {"overview", "log_list", "log_detail", "call_detail", "account_list", "account_detail"}
+    {
+        "overview",
+        "log_list",
+        "log_detail",
+        "call_detail",
+        "account_list",
+        "account_detail",
+        "statistics",
+    }
 )
 # A browser reads from the primary for this long after a request of it wrote.
 PRIMARY_AFTER_WRITE_SECONDS = 5
@@ -78,7 +86,8 @@ def _replicated_models() -> frozenset[type[Model]]:
     # The logs, and the accounts with their figures: what the pages read. The console's
     # own state (profiles, tokens, the SIEM outbox, the CDR policy) stays on the primary.
     logs = {spec.model for spec in LOGS.values()}
-    return frozenset(logs | {models.Account, models.AccountGroup, models.AccountCallDay})
+    figures = {models.AccountCallDay, models.LogHour, models.CallHour}
+    return frozenset(logs | figures | {models.Account, models.AccountGroup})
 
 
 LOGS.on_reset(_replicated_models.cache_clear)

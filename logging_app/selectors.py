@@ -13,7 +13,7 @@ from operator import attrgetter, or_
 from time import monotonic
 
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
-from django.db.models import Case, Count, Max, Min, Model, Q, QuerySet, Value, When
+from django.db.models import Case, Max, Min, Model, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from psycopg.errors import QueryCanceled
@@ -307,37 +307,46 @@ class LogActivity:
 
 
 def recent_activity(*, logs: Iterable[LogSpec], since: datetime) -> list[LogActivity]:
-    """How many rows each log received since `since`, and when the newest one arrived.
+    """How many rows each log holds since `since` (the start of an hour), and when the newest
+    one arrived.
 
-    One query per log, bounded by its (time, id) index: no full-table count.
+    The counts are the logs' hours (models.LogHour), summed in one query whatever the
+    number of rows; the newest row is the last entry of each log's (time, id) index.
     """
+    logs = list(logs)
+    hours = models.LogHour.objects.filter(
+        log__in=[spec.slug for spec in logs], field="", hour__gte=since
+    )
+    counts = dict(hours.values("log").annotate(rows=Sum("rows")).values_list("log", "rows"))
     activity = []
     for spec in logs:
-        totals = spec.model.objects.filter(**{f"{spec.time_field}__gte": since}).aggregate(
-            count=Count("pk"), latest=Max(spec.time_field)
-        )
-        activity.append(LogActivity(spec, totals["count"], totals["latest"]))
+        latest = spec.model.objects.filter(**{f"{spec.time_field}__gte": since}).aggregate(
+            latest=Max(spec.time_field)
+        )["latest"]
+        activity.append(LogActivity(spec, counts.get(spec.slug, 0), latest))
     return activity
 
 
 def daily_counts(
     *, log: LogSpec, field: str, values: Iterable[str], start: datetime, end: datetime
 ) -> dict[tuple[date, str], int]:
-    """Rows of `log` per day (in the current time zone) and per value of `field`.
+    """Rows of `log` per day (in the current time zone) and per value of `field`, from
+    `start` to `end`: the log's hours that start in that time (models.LogHour), summed by
+    the database in one query, whatever the number of rows.
 
-    The database groups the rows: one query whatever their number, through the log's
-    (field, time) index.
+    A day of a zone whose offset is whole hours holds its own hours exactly; one of a zone
+    half an hour off UTC holds the UTC hours starting in it (docs/statistics.md).
     """
-    time_field = log.time_field
     rows = (
-        log.model.objects.filter(
-            **{f"{time_field}__gte": start, f"{time_field}__lt": end, f"{field}__in": values}
+        models.LogHour.objects.filter(
+            log=log.slug, field=field, value__in=values, hour__gte=start, hour__lt=end
         )
-        .annotate(day=TruncDate(time_field, tzinfo=timezone.get_current_timezone()))
-        .values("day", field)
-        .annotate(count=Count("pk"))
+        .annotate(day=TruncDate("hour", tzinfo=timezone.get_current_timezone()))
+        .values("day", "value")
+        .annotate(count=Sum("rows"))
+        .order_by()
     )
-    return {(row["day"], row[field]): row["count"] for row in rows}
+    return {(row["day"], row["value"]): row["count"] for row in rows}
 
 
 # --- List pages ---------------------------------------------------------------------------
@@ -495,6 +504,8 @@ def searched_rows(
     at a time through the time index, newest first, it answers within the budget and says
     how far back it looked. The spans start at UTC midnights: within one time partition.
     """
+    if queryset.query.is_empty():  # .none(): a page emptied after its time limit
+        return [], None
     column = queryset.model._meta.get_field(time_field).column
     low, high = partitions.bounds_of(queryset, column)
     extent = (

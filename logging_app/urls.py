@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import accounts, api, calls, views
+from . import accounts, api, calls, statistics, views
 
 
 class NameConverter:
@@ -25,6 +25,7 @@ urlpatterns = [
     path("calls/<name:call_id>/", calls.call_detail, name="call_detail"),
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<name:username>/", accounts.account_detail, name="account_detail"),
+    path("statistics/", statistics.statistics, name="statistics"),
     path("api/ingest/<slug:log>/", api.ingest_view, name="ingest"),
     path("healthz", views.healthz, name="healthz"),
     path("preferences/", views.preferences, name="preferences"),

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from . import charts, models, selectors
+from .figures import utc_hour
 from .listing.columns import (
     DateTimeColumn,
     Rendering,
@@ -166,7 +167,8 @@ def log_detail(request: HttpRequest, log: str, pk: int) -> HttpResponse:
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     logs = [spec for spec in LOGS.values() if can_view(request.user, spec.model)]
-    since = timezone.now() - timedelta(hours=OVERVIEW_HOURS)
+    # Whole UTC hours, the figures' (the one under way included).
+    since = utc_hour(timezone.now()) - timedelta(hours=OVERVIEW_HOURS - 1)
     context = {
         "hours": OVERVIEW_HOURS,
         "since": filter_time(since),

@@ -1,8 +1,9 @@
 """Test data: one plain function per model, with sensible defaults and aware date-times.
 
-Each `make_<log>()` saves one row; keyword arguments override any field. Giving an
-Account link (`account=`, `caller_account=`, …) also fills the name the appliance would
-have sent beside it, unless that is given too.
+Each `make_<log>()` saves one row, counted in its log's figures as ingest counts the rows
+it stores; keyword arguments override any field. Giving an Account link (`account=`,
+`caller_account=`, …) also fills the name the appliance would have sent beside it, unless
+that is given too.
 """
 
 import itertools
@@ -15,7 +16,8 @@ from django.db.models import Model
 from django.utils import timezone
 
 from logging_app import models
-from logging_app.logs import LogSpec
+from logging_app.ingest import row_values
+from logging_app.logs import LOGS, LogSpec
 from tests.ninth_log.models import VoicemailAction, VoicemailEvent
 
 _numbers = itertools.count(1)
@@ -27,6 +29,15 @@ def _next() -> int:
 
 def _now() -> datetime:
     return timezone.now().replace(microsecond=0)
+
+
+def _counted[M: Model](record: M) -> M:
+    """The record just saved, added to its log's aggregates (the overview's hours, the
+    account's call days) as ingest adds what it stores."""
+    spec = next((spec for spec in LOGS.values() if spec.model is type(record)), None)
+    for aggregate in spec.aggregates if spec else ():
+        aggregate.count([row_values(record)], 1)
+    return record
 
 
 def make_group(**overrides) -> models.AccountGroup:
@@ -63,7 +74,7 @@ def make_security_event(**overrides) -> models.SecurityEvent:
         "source_log": models.SourceLog.APPLIANCE,
         "details": f"CEF:0|Secure Voice|Logging Console|1.0|SIG-{n}|Security event {n}|5|",
     } | overrides
-    return models.SecurityEvent.objects.create(**fields)
+    return _counted(models.SecurityEvent.objects.create(**fields))
 
 
 def make_system_event(**overrides) -> models.SystemEvent:
@@ -75,7 +86,7 @@ def make_system_event(**overrides) -> models.SystemEvent:
         "message": f"System message {n}",
         "details": f"System details {n}",
     } | overrides
-    return models.SystemEvent.objects.create(**fields)
+    return _counted(models.SystemEvent.objects.create(**fields))
 
 
 def make_web_session_event(**overrides) -> models.WebSessionEvent:
@@ -87,7 +98,7 @@ def make_web_session_event(**overrides) -> models.WebSessionEvent:
         "principal": f"principal{n}",
         "ip_address": f"192.0.2.{n % 250 + 1}",
     } | overrides
-    return models.WebSessionEvent.objects.create(**fields)
+    return _counted(models.WebSessionEvent.objects.create(**fields))
 
 
 def make_call_detail_record(**overrides) -> models.CallDetailRecord:
@@ -112,7 +123,7 @@ def make_call_detail_record(**overrides) -> models.CallDetailRecord:
         "call_type": models.CallType.CALL,
         "call_route": "",
     } | overrides
-    return models.CallDetailRecord.objects.create(**fields)
+    return _counted(models.CallDetailRecord.objects.create(**fields))
 
 
 def make_sip_session_event(**overrides) -> models.SipSessionEvent:
@@ -125,7 +136,7 @@ def make_sip_session_event(**overrides) -> models.SipSessionEvent:
         "details": f"SIP details {n}",
         "remote_address": f"198.51.100.{n % 250 + 1}:5061",
     } | overrides
-    return models.SipSessionEvent.objects.create(**fields)
+    return _counted(models.SipSessionEvent.objects.create(**fields))
 
 
 def make_secure_message(**overrides) -> models.SecureMessage:
@@ -144,7 +155,7 @@ def make_secure_message(**overrides) -> models.SecureMessage:
         "received": received,
         "processed": received + timedelta(seconds=3),
     } | overrides
-    return models.SecureMessage.objects.create(**fields)
+    return _counted(models.SecureMessage.objects.create(**fields))
 
 
 def make_install_message(**overrides) -> models.InstallMessage:
@@ -160,7 +171,7 @@ def make_install_message(**overrides) -> models.InstallMessage:
         "recipient": f"installee{n}@example.com",
         "message_type": models.MessageType.EMAIL,
     } | overrides
-    return models.InstallMessage.objects.create(**fields)
+    return _counted(models.InstallMessage.objects.create(**fields))
 
 
 def make_activation_message(**overrides) -> models.ActivationMessage:
@@ -179,7 +190,7 @@ def make_activation_message(**overrides) -> models.ActivationMessage:
         "token": f"token-{n}-{uuid.uuid4().hex}",
         "validity": timestamp + timedelta(days=7),
     } | overrides
-    return models.ActivationMessage.objects.create(**fields)
+    return _counted(models.ActivationMessage.objects.create(**fields))
 
 
 def make_voicemail_event(**overrides) -> VoicemailEvent:
@@ -195,7 +206,7 @@ def make_voicemail_event(**overrides) -> VoicemailEvent:
         "duration": 42,
         "heard": timestamp + timedelta(minutes=5),
     } | overrides
-    return VoicemailEvent.objects.create(**fields)
+    return _counted(VoicemailEvent.objects.create(**fields))
 
 
 LOG_FACTORIES: dict[str, Callable[..., Model]] = {

@@ -14,7 +14,6 @@ from logging_app.logs.spec import (
     AccountLink,
     Aggregate,
     Column,
-    IngestPolicy,
     LogSpec,
 )
 from tests.ninth_log.log import SPEC as NINTH
@@ -112,12 +111,9 @@ BROKEN = {
         {"outcome": ("verdict",)},
         "the outcome field 'verdict' is no field of VoicemailEvent.",
     ),
-    "E013-aggregates-of-merged-rows": (
-        {
-            "ingest_policy": IngestPolicy(merge=lambda row, report: False),
-            "aggregates": (Aggregate("heard", ("heard",), lambda rows, sign: None, lambda: 0),),
-        },
-        "a log whose ingest merges reports keeps no aggregates.",
+    "E013-aggregate-field": (
+        {"aggregates": (Aggregate("replies", ("reply",), lambda rows, sign: None, lambda: 0),)},
+        "the aggregate 'replies' reads 'reply', no field of VoicemailEvent.",
     ),
 }
 

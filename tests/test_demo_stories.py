@@ -41,6 +41,8 @@ def demo(django_db_setup, django_db_blocker):
         models.Account.objects.all().delete()
         models.AccountGroup.objects.all().delete()
         models.CdrPolicy.objects.all().delete()
+        models.LogHour.objects.all().delete()  # the figures of the rows deleted
+        models.CallHour.objects.all().delete()
 
 
 @pytest.fixture

@@ -116,7 +116,11 @@ def test_it_deletes_in_bounded_batches(now):
     with CaptureQueriesContext(connection) as queries:
         result = purge_logs(now=now, batch_size=2)
 
-    deletes = [q["sql"] for q in queries if q["sql"].startswith('DELETE FROM "logging_app_call')]
+    deletes = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('DELETE FROM "logging_app_calldetailrecord"')
+    ]
     assert len(deletes) == 3  # 2 + 2 + 1 rows
     assert result.deleted["cdr"] == len(old)
     assert _remaining_cdrs() == recent

@@ -28,6 +28,8 @@ def _delete_everything() -> None:
     models.Account.objects.all().delete()
     models.AccountGroup.objects.all().delete()
     models.CdrPolicy.objects.all().delete()
+    models.LogHour.objects.all().delete()  # the figures of the rows deleted
+    models.CallHour.objects.all().delete()
 
 
 @pytest.fixture(scope="module")

@@ -42,8 +42,8 @@ def _link_older_rows(accounts: list[models.Account]) -> None:
     """Link the stored rows, still unlinked, that carry these accounts' names or numbers.
 
     One UPDATE per link field (per chunk of names), whatever the number of rows; for a log
-    that keeps aggregates, the rows are read first and linked by id, so that its figures
-    gain exactly the rows linked.
+    that keeps aggregates by account link, the rows are read first and linked by id, so
+    that its figures gain exactly the rows linked.
     """
     by_match = {
         "username": [account.username for account in accounts],
@@ -60,7 +60,7 @@ def _link_older_rows(accounts: list[models.Account]) -> None:
                 unlinked = spec.model.objects.filter(
                     **{f"{link.link}__isnull": True, f"{link.source}__in": chunk}
                 )
-                if spec.aggregates:
+                if any(aggregate.linked for aggregate in spec.aggregates):
                     _link_counted(spec, link.link, unlinked.annotate(linked_to=account_id))
                 else:
                     unlinked.update(**{link.link: account_id})
@@ -68,7 +68,7 @@ def _link_older_rows(accounts: list[models.Account]) -> None:
 
 def _link_counted(spec: LogSpec, link: str, unlinked: QuerySet) -> None:
     """Link the rows of `unlinked` to their `linked_to` account, and add them to the log's
-    aggregates as rows linked by `link` alone."""
+    aggregates by account link as rows linked by `link` alone."""
     attname = spec.model._meta.get_field(link).attname
     others = {spec.model._meta.get_field(name).attname: None for name in spec.link_fields}
     fields = spec.aggregated_fields
@@ -82,7 +82,8 @@ def _link_counted(spec: LogSpec, link: str, unlinked: QuerySet) -> None:
         for chunk in chunks(ids):
             spec.model.objects.filter(pk__in=chunk).update(**{attname: account})
     for aggregate in spec.aggregates:
-        aggregate.count(rows, 1)
+        if aggregate.linked:
+            aggregate.count(rows, 1)
 
 
 def store_accounts(numbered: Sequence[tuple[int, object]]) -> IngestResult:

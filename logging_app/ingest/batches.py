@@ -110,6 +110,8 @@ def _store_batch(
     new: dict[object, dict] = {}
     changed: dict[object, dict] = {}
     signatures_before: dict[object, siem.Signature | None] = {}
+    # A stored row as it was before this batch's reports: what the aggregates take away.
+    stored_before: dict[object, dict] = {}
 
     def new_rows() -> Iterator[dict]:
         for values in valid(schema, numbered, result.rejected):
@@ -130,8 +132,9 @@ def _store_batch(
                 result.accepted += 1
                 yield row
                 continue
-            if policy.merge and value in existing:
-                signatures_before.setdefault(value, siem.signature_for(spec.slug, row))
+            if policy.merge and value in existing and value not in stored_before:
+                signatures_before[value] = siem.signature_for(spec.slug, row)
+                stored_before[value] = dict(row)
             if policy.merge and policy.merge(row, values):
                 result.updated += 1
                 if value in existing:
@@ -150,6 +153,9 @@ def _store_batch(
             policy.merged_fields,
             batch_size=BULK_BATCH,
         )
+        for aggregate in spec.aggregates:
+            aggregate.count([stored_before[value] for value in changed], -1)
+            aggregate.count(changed.values(), 1)
     # An update rewrites into a Security event when it makes the row security-relevant
     # (a message becoming EXPIRED, say); statuses never go back, so this happens once.
     newly_relevant = [

@@ -31,7 +31,8 @@ def expire_secure_messages(*, now: datetime | None = None, batch_size: int = 100
     """Mark EXPIRED the messages ENQUEUED for more than 72 hours since `received`.
 
     Each expiry is rewritten into its Security event, as ingest does for a message
-    reported EXPIRED, in the same transaction.
+    reported EXPIRED, and the log's aggregates recount the messages, in the same
+    transaction.
     """
     now = now or timezone.now()
     spec = log_for_model(models.SecureMessage)
@@ -45,10 +46,15 @@ def expire_secure_messages(*, now: datetime | None = None, batch_size: int = 100
             batch = list(stale.select_for_update(skip_locked=True)[:batch_size])
             if not batch:
                 break
+            before = [row_values(message) for message in batch]
             for message in batch:
                 message.status = models.SecureMessageStatus.EXPIRED
             models.SecureMessage.objects.bulk_update(batch, ["status"])
-            rewrite_security_events(spec, [row_values(message) for message in batch])
+            after = [row_values(message) for message in batch]
+            for aggregate in spec.aggregates:  # the messages' hours: one ENQUEUED less, …
+                aggregate.count(before, -1)
+                aggregate.count(after, 1)
+            rewrite_security_events(spec, after)
         result.expired += len(batch)
     log_result(result, changed=result.changed)
     return result

@@ -238,11 +238,29 @@ def _small_range(field) -> int | None:
     return min(highs) if highs and min(highs) <= 10 else None
 
 
+class AnyFieldFilter(django_filters.CharFilter):
+    """A value that any of several fields holds exactly (the caller's or callee's group)."""
+
+    def __init__(self, *args, fields: tuple[str, ...], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = fields
+
+    def filter(self, queryset: QuerySet, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(reduce(or_, (Q(**{name: value}) for name in self.fields)))
+
+
 @cache
 def filterset_for(spec: LogSpec) -> type[LogFilterSet]:
     """The FilterSet class of a log: its declared filters, after time, account and text."""
     meta = type("Meta", (LogFilterSet.Meta,), {"model": spec.model, "fields": list(spec.filters)})
-    return type(f"{spec.model.__name__}Filter", (LogFilterSet,), {"spec": spec, "Meta": meta})
+    declared = {
+        name: AnyFieldFilter(fields=fields, label=name.replace("_", " ").capitalize())
+        for name, fields in spec.any_field_filters.items()
+    }
+    attrs = {"spec": spec, "Meta": meta, **declared}
+    return type(f"{spec.model.__name__}Filter", (LogFilterSet,), attrs)
 
 
 # A log registered since adds a choice to the enumerations that name logs (Security's source).

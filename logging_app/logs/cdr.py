@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Model, QuerySet
 
-from .. import aggregates, models
+from .. import aggregates, figures, models
 from ..demo.calls import cdr_records
 from .cdr_outcomes import call_outcome
 from .spec import (
@@ -133,7 +133,8 @@ SPEC = LogSpec(
         Column("call_type", CHOICE),
         Column("call_route"),
     ),
-    filters=("disposition", "hangup_cause", "call_type", "call_id"),
+    filters=("disposition", "hangup_cause", "call_type", "call_id", "call_route"),
+    any_field_filters={"group": ("caller_group", "callee_group")},
     search_fields=(
         "caller_number",
         "caller",
@@ -204,8 +205,11 @@ SPEC = LogSpec(
             count=aggregates.count_calls,
             rebuild=aggregates.rebuild_calls,
             account_windows=aggregates.call_windows,
-            uncount_table=aggregates.uncount_calls_in,
+            linked=True,
+            forget=aggregates.forget_calls,
+            uncount=aggregates.uncount_calls,
         ),
+        figures.CALL_HOUR_AGGREGATE,
     ),
     outcome=("disposition", "call_duration", "call_id"),
     # A week of calls a partition; the direct calls apart, as the CDR policy purges them

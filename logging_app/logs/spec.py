@@ -10,6 +10,7 @@ and filtersets (logging_app/listing).
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Model, QuerySet
 
@@ -91,11 +92,11 @@ class Aggregate:
     """Figures a log keeps of its rows, updated in the transaction that changes the rows.
 
     `fields`: the row values (by attname) `count` reads. `count(rows, sign)` adds
-    (`sign` 1) or takes away (-1) rows as ingest stores them, a purge deletes them or
-    account ingest links them (each row then carrying only the link just set); `rebuild()`
+    (`sign` 1) or takes away (-1) rows as ingest stores them (a merged row: taken away as
+    it was, added as it is), a job changes them or a purge deletes them; `rebuild()`
     recomputes the figures from the rows (`manage.py rebuild_aggregates`) and returns how
-    many it wrote. A log whose ingest merges reports into stored rows cannot keep one yet
-    (logging_app/checks.py).
+    many it wrote. `linked`: the figures are by the rows' account links, and account
+    ingest adds the rows it links (each row then carrying only the link just set).
     """
 
     name: str
@@ -104,8 +105,13 @@ class Aggregate:
     rebuild: Callable[[], int]
     # An account's calls over the diagnosis' windows up to a moment, if the figures tell.
     account_windows: Callable[[int, datetime], list] | None = None
-    # Take away every row of a table about to be dropped (a partition), by its SQL name.
-    uncount_table: Callable[[str], None] | None = None
+    linked: bool = False
+    # A time partition dropped (logging_app/partitions.py): `forget(start, end)` deletes
+    # the figures of every row whose time is in [start, end) (None: unbounded; the edges
+    # are UTC midnights), `uncount(rows)` takes away the rows of a queryset, grouped by the
+    # database (a sub-partition that holds only some of that time's rows).
+    forget: Callable[[datetime | None, datetime | None], None] | None = None
+    uncount: Callable[[Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +244,9 @@ class LogSpec:
     columns: tuple[Column, ...]
     # The fields the list filters on besides time, account and text, in the form's order.
     filters: tuple[str, ...] = ()
+    # Filters by a value any of several fields holds exactly, by parameter name: the CDR's
+    # `group` is the caller's or the callee's group.
+    any_field_filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The fields free text (`q`) searches.
     search_fields: tuple[str, ...] = ()
     account_links: tuple[AccountLink, ...] = ()
@@ -267,7 +276,8 @@ class LogSpec:
     # an index. UUID and IP address fields and enumerations are known by their model
     # field (logging_app/listing/search.py).
     search_kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Figures kept as rows are stored, linked and purged (the account's calls per day).
+    # Figures kept as rows are stored, changed, linked and purged (the account's calls per
+    # day); each log's rows per hour come first, added by itself.
     aggregates: tuple[Aggregate, ...] = ()
     # The fields that tell a row's outcome at a glance, after its event on the account
     # timeline (a call's disposition and duration, a message's status).
@@ -276,6 +286,14 @@ class LogSpec:
     account_facts: tuple[AccountFact, ...] = ()
     # Cut by time on PostgreSQL (the large logs); None: one plain table.
     partitioning: Partitioning | None = None
+
+    def __post_init__(self) -> None:
+        # Every log keeps its rows per hour (and its charts' values): the overview reads
+        # them (logging_app/figures.py, which reads this module).
+        from ..figures import ROWS_PER_HOUR, rows_per_hour
+
+        if not any(aggregate.name == ROWS_PER_HOUR for aggregate in self.aggregates):
+            object.__setattr__(self, "aggregates", (rows_per_hour(self), *self.aggregates))
 
     @property
     def link_fields(self) -> tuple[str, ...]:

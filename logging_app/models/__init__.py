@@ -39,6 +39,7 @@ from .events import (
     WebSessionEventType,
     source_log_choices,
 )
+from .figures import CallDimension, CallHour, LogHour
 from .messages import (
     ActivationMessage,
     InstallMessage,
@@ -56,6 +57,8 @@ __all__ = [
     "AccountGroup",
     "ActivationMessage",
     "CallDetailRecord",
+    "CallDimension",
+    "CallHour",
     "CallType",
     "CdrPeriod",
     "CdrPolicy",
@@ -67,6 +70,7 @@ __all__ = [
     "IngestToken",
     "InstallMessage",
     "Level",
+    "LogHour",
     "LogRecord",
     "ManualChoices",
     "MessageType",

@@ -83,4 +83,7 @@ class Command(BaseCommand):
             spec.model.objects.all().delete()
         models.Account.objects.all().delete()
         models.AccountGroup.objects.all().delete()
+        for spec in LOGS.values():  # the figures of no rows
+            for aggregate in spec.aggregates:
+                aggregate.rebuild()
         self.stdout.write("Deleted every log row, account and group.")

@@ -134,7 +134,7 @@ def partition_large_logs(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
     # DDL and the moves of rows run in one transaction: a failure leaves the tables as
     # they were.
-    dependencies = [("logging_app", "0010_account_call_days")]
+    dependencies = [("logging_app", "0011_hourly_figures")]
 
     operations = [
         migrations.RunPython(partition_large_logs, migrations.RunPython.noop, elidable=False),

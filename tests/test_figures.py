@@ -1,0 +1,118 @@
+"""The logs' hours and the calls' hours, kept as rows are stored, merged, expired and
+purged: always what a direct count over the rows says, and what a rebuild writes."""
+
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from logging_app import models, selectors
+from logging_app.ingest import ingest_records
+from logging_app.jobs import expire_secure_messages, purge_logs
+from logging_app.logs import LOGS
+from tests.factories import cdr_report, secure_message_report
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 26, 14, 37, 12, tzinfo=UTC)
+STATUSES = ["ENQUEUED", "DELIVERED", "INVALID_RECIPIENT"]
+
+
+def _stored() -> dict[str, set]:
+    """Every figure row, as a set per table: what a rebuild must write again."""
+    return {
+        "hours": set(models.LogHour.objects.values_list("log", "hour", "field", "value", "rows")),
+        "calls": set(models.CallHour.objects.values_list()),
+        "days": set(models.AccountCallDay.objects.values_list()),
+    }
+
+
+def _messages(count: int, seed: int = 1) -> list[dict]:
+    rng = random.Random(seed)
+    return [
+        secure_message_report(
+            received=(NOW - timedelta(seconds=rng.randrange(6 * 86400))).isoformat(),
+            status=rng.choice(STATUSES),
+        )
+        for _ in range(count)
+    ]
+
+
+def _direct_statuses(zone) -> Counter:
+    """Secure messages per day in `zone` and status, counted over the rows."""
+    rows = models.SecureMessage.objects.annotate(day=TruncDate("received", tzinfo=zone))
+    counted = rows.values("day", "status").annotate(n=Count("pk")).order_by()
+    return Counter({(row["day"], row["status"]): row["n"] for row in counted})
+
+
+def _from_figures(zone) -> Counter:
+    with timezone.override(zone):
+        counts = selectors.daily_counts(
+            log=LOGS["secure-messages"],
+            field="status",
+            values=models.SecureMessageStatus.values,
+            start=NOW - timedelta(days=30),
+            end=NOW + timedelta(days=30),
+        )
+    return Counter({key: count for key, count in counts.items() if count})
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/New_York"])
+def test_merged_and_expired_messages_move_between_statuses(zone):
+    zone = ZoneInfo(zone)
+    messages = _messages(120)
+    ingest_records(log="secure-messages", records=messages)
+    enqueued = [m for m in messages if m["status"] == "ENQUEUED"]
+    # Later reports: delivered, then again (a replay), one of them in the batch twice.
+    delivered = [m | {"status": "DELIVERED"} for m in enqueued[: len(enqueued) // 2]]
+    ingest_records(log="secure-messages", records=delivered + delivered[:1])
+    ingest_records(log="secure-messages", records=delivered)
+    expire_secure_messages(now=NOW)
+
+    assert models.SecureMessage.objects.filter(status="EXPIRED").exists()
+    assert _from_figures(zone) == _direct_statuses(zone)
+
+
+def test_purged_rows_leave_the_figures(settings):
+    ingest_records(log="secure-messages", records=_messages(80, seed=2))
+    settings.RETENTION_DAYS = {"secure-messages": 3}
+
+    purge_logs(now=NOW)
+
+    assert models.SecureMessage.objects.exists()
+    assert _from_figures(UTC) == _direct_statuses(UTC)
+    oldest = models.LogHour.objects.filter(log="secure-messages").earliest("hour").hour
+    assert oldest >= (NOW - timedelta(days=3)).replace(minute=0, second=0)
+
+
+def test_a_rebuild_writes_the_same_figures():
+    ingest_records(log="accounts", records=[{"username": "u1", "virtual_number": "+3901"}])
+    rng = random.Random(3)
+    calls = [
+        cdr_report(
+            call_date=(NOW - timedelta(seconds=rng.randrange(5 * 86400))).isoformat(),
+            caller_number=rng.choice(["+3901", "+3902"]),
+            caller_group=rng.choice(["", "a", "b"]),
+            callee_group=rng.choice(["", "a"]),
+            call_route=rng.choice(["", "trunk"]),
+        )
+        for _ in range(150)
+    ]
+    ingest_records(log="cdr", records=calls)
+    ingest_records(log="secure-messages", records=_messages(50, seed=4))
+    ingest_records(
+        log="secure-messages", records=[m | {"status": "DELIVERED"} for m in _messages(50, seed=4)]
+    )
+    kept = _stored()
+
+    call_command("rebuild_aggregates")
+
+    assert _stored() == kept
+    assert kept["hours"] and kept["calls"] and kept["days"]
+    assert models.LogHour.objects.filter(log="security").exists()  # rewritten from CDRs
