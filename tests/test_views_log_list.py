@@ -116,6 +116,10 @@ def _values(model_field_name: str, slug: str) -> list[str]:
     return [value for value, _ in field.choices][:3]
 
 
+# The columns the screen writes in another's cell (a caller's number under their name).
+WRITTEN_UNDER = {"cdr": {"Caller number", "Callee number"}}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", ALL_LOGS)
 def test_it_shows_the_manuals_columns_in_order(admin_client, slug):
@@ -124,7 +128,8 @@ def test_it_shows_the_manuals_columns_in_order(admin_client, slug):
     response = admin_client.get(_url(slug))
 
     assert response.status_code == 200
-    assert log_table(response).headers == COLUMNS[slug]
+    under = WRITTEN_UNDER.get(slug, set())
+    assert log_table(response).headers == [name for name in COLUMNS[slug] if name not in under]
 
 
 @pytest.mark.django_db
@@ -515,7 +520,8 @@ def test_it_links_a_call_id_to_the_call_page_with_all_its_legs(admin_client):
         for r in log_table(listed).rows
         if r[0].find("a").attrs["href"].endswith(f"/{legs[0].pk}/")
     )
-    response = admin_client.get(row[11].find("a").attrs["href"])
+    # The call id's column, on screen, where the caller's and callee's numbers share cells.
+    response = admin_client.get(row[9].find("a").attrs["href"])
 
     assert sorted(row_ids(response)) == sorted(leg.pk for leg in legs)
 
@@ -830,7 +836,7 @@ def test_it_exports_the_filtered_security_events_as_cef_lines(admin_client):
 
 @pytest.mark.django_db
 def test_it_offers_cef_on_the_security_list_only(admin_client):
-    security = parse(admin_client.get(_url("security"))).find("form", cls="filters").links
+    security = parse(admin_client.get(_url("security"))).find("div", cls="list-actions").links
     system = admin_client.get(_url("system"), {"export": "cef"})
 
     assert "?export=cef" in security

@@ -25,6 +25,7 @@ from .console import (
     CdrPolicy,
     ConsoleUserProfile,
     IngestToken,
+    ListColumns,
     OutboxState,
     SiemOutbox,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "IngestToken",
     "InstallMessage",
     "Level",
+    "ListColumns",
     "LogRecord",
     "ManualChoices",
     "MessageType",
