@@ -61,10 +61,12 @@ $(STAMP): requirements-dev.lock | $(BIN)/python
 
 venv install: $(STAMP)
 
-# The development server, with DEBUG on for every step of it.
+# The development server, with DEBUG on for every step of it. The sign-in is printed last,
+# framed, once the server answers: not lost among the set-up's lines.
 run: export DEBUG = 1
 run: $(STAMP)
-	$(MANAGE) migrate --noinput
+	@echo "Setting up the database (manage.py migrate)."
+	@$(MANAGE) migrate --noinput -v 0
 	@state="$$($(MANAGE) shell --no-imports -c "$$DB_IS_EMPTY")" || exit 1; \
 	if [ "$$state" = empty ]; then \
 		echo "The database is empty: loading the demo data (manage.py seed_demo)."; \
@@ -75,6 +77,12 @@ run: $(STAMP)
 	password="$$($(MANAGE) create_console_user $(ADMIN_USER) --role admin 2>"$$log")" \
 		|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
 	rm -f "$$log"; \
+	$(MANAGE) runserver $(HOST):$(PORT) & server=$$!; \
+	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null; exit 0' INT TERM; \
+	until $(BIN)/python -c "import urllib.request; urllib.request.urlopen('http://$(HOST):$(PORT)/healthz', timeout=1)" 2>/dev/null; do \
+		kill -0 $$server 2>/dev/null || exit 1; \
+		sleep 0.3; \
+	done; \
 	echo; \
 	echo "=================================================================="; \
 	echo " Logging Console: http://$(HOST):$(PORT)/"; \
@@ -88,8 +96,8 @@ run: $(STAMP)
 	fi; \
 	echo " Stop with Ctrl-C."; \
 	echo "=================================================================="; \
-	echo
-	$(MANAGE) runserver $(HOST):$(PORT)
+	echo; \
+	wait $$server
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

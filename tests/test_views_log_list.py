@@ -761,7 +761,12 @@ def test_it_sorts_by_another_column_only_results_small_enough_to_count(admin_cli
     assert row_ids(by_time) == newest_first[::-1]
     assert "Sorting by" not in main_text(by_time)
     header, *lines = csv_rows(export)
-    assert [line[header.index("Total duration")] for line in lines] == ["1", "2", "3", "4"]
+    assert [line[header.index("Total duration (seconds)")] for line in lines] == [
+        "1",
+        "2",
+        "3",
+        "4",
+    ]
 
 
 @pytest.mark.django_db
@@ -807,7 +812,7 @@ def test_it_exports_the_manuals_values(admin_client):
     record = dict(zip(rows[0], rows[1], strict=True))
     assert record["Call type"] == "3-WAY"
     assert record["Disposition"] == "NO_ANSWER"
-    assert record["Total duration"] == "75"
+    assert record["Total duration (seconds)"] == "75"
     assert record["Caller number"] == "1001"
 
 

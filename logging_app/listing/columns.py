@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from urllib.parse import quote, urlencode
+from uuid import UUID
 
 import django_tables2 as tables
 from django.core.exceptions import ImproperlyConfigured
@@ -306,12 +307,12 @@ def value_writer(declared: tables.Column, name: str, model: type[Model]) -> Valu
 
 # Values longer than this many characters are shortened in a list's cell, whole on hover
 # (and on the detail page): UUIDs, CEF lines, long messages.
-CLIP_LENGTH = 24
+CLIP_LENGTH = 32
 
 
 def _clipped(html: str, value) -> str:
-    text = str(value)
-    if len(text) <= CLIP_LENGTH:
+    # Text only: dates, numbers and durations are written short whatever their value.
+    if not isinstance(value, str | UUID) or len(text := str(value)) <= CLIP_LENGTH:
         return html
     return f'<span class="clip" title="{escape(text)}">{html}</span>'
 

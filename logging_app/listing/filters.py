@@ -78,10 +78,20 @@ class LogFilterForm(forms.Form):
 # A date-time written as every page writes one (Y-m-d H:i:s), not in the browser's own
 # locale as a datetime-local input would show it; the field reads ISO 8601 too.
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-_DATETIME_WIDGET = forms.DateTimeInput(
+class TimeInput(forms.DateTimeInput):
+    """A date-time as the pages write it, also one typed or linked in ISO 8601's `T` form."""
+
+    def format_value(self, value) -> str | None:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[^T]*", value):
+            return value.replace("T", " ")
+        return super().format_value(value)
+
+
+_DATETIME_WIDGET = TimeInput(
     format=TIME_FORMAT,
     attrs={"class": "when", "placeholder": "YYYY-MM-DD hh:mm:ss", "autocomplete": "off"},
 )
+
 
 # The relative ranges the filter bar offers (`range=7d`); any other count of hours or days
 # up to the limits is accepted too.
