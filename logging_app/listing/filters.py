@@ -78,6 +78,8 @@ class LogFilterForm(forms.Form):
 # A date-time written as every page writes one (Y-m-d H:i:s), not in the browser's own
 # locale as a datetime-local input would show it; the field reads ISO 8601 too.
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
 class TimeInput(forms.DateTimeInput):
     """A date-time as the pages write it, also one typed or linked in ISO 8601's `T` form."""
 
