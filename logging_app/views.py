@@ -88,6 +88,7 @@ def _render_list(request: HttpRequest, listing: LogList) -> HttpResponse:
         "table": listing.table,
         "page_sizes": PAGE_SIZES,
         "per_page": listing.per_page,
+        "default_per_page": PAGE_SIZES[1],
         "count": listing.count,
         "unsortable": listing.unsortable,
         "sorted_by": listing.sorted_by,

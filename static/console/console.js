@@ -58,12 +58,14 @@
     }
   }
 
-  // Empty fields stay out of the URL: a shared link reads clean.
+  // Empty fields, and those left at their default, stay out of the URL: a shared link
+  // reads clean.
   function setUpForms() {
     document.querySelectorAll("form[method='get']").forEach(function (form) {
       form.addEventListener("submit", function () {
         form.querySelectorAll("input[name], select[name]").forEach(function (field) {
-          if (field.value === "" && field.type !== "checkbox") {
+          var unset = field.value === "" || field.value === field.dataset.default;
+          if (unset && field.type !== "checkbox") {
             field.disabled = true;
           }
         });
@@ -143,7 +145,21 @@
     }
   }
 
+  // "Skip to results" lands on the first row, ready for j, k and Enter.
+  function setUpSkip() {
+    var skip = document.querySelector("a.skip[href='#results']");
+    if (skip) {
+      skip.addEventListener("click", function (event) {
+        if (rows().length > 0) {
+          event.preventDefault();
+          moveTo(0);
+        }
+      });
+    }
+  }
+
   setUpTheme();
+  setUpSkip();
   setUpMenu();
   foldFilters();
   setUpForms();
