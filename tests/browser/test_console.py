@@ -79,8 +79,9 @@ def test_it_filters_by_account(signed_in: Page):
 
     expect(page).to_have_url(re.compile(rf"account={re.escape(account.username)}"))
     expect(_rows(page)).to_have_count(min(calls.count(), 50))
-    numbers = zip(column(page, "Caller number"), column(page, "Callee number"), strict=True)
-    assert all(account.virtual_number in pair for pair in numbers)
+    # Each party's cell holds its name and, under it, its number.
+    parties = zip(column(page, "Caller"), column(page, "Callee"), strict=True)
+    assert all(account.virtual_number in " ".join(pair) for pair in parties)
 
     chip = page.get_by_role("link", name=f"Remove filter Account: {account.username}")
     chip.click()
@@ -95,6 +96,7 @@ def test_it_filters_by_an_enumerated_value(signed_in: Page):
     assert busy
     open_log(page, "Call Details Record")
 
+    page.get_by_text("More filters").click()
     page.get_by_role("group", name="Disposition").get_by_label("BUSY").check()
     page.get_by_role("button", name="Filter").click()
 
