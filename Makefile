@@ -62,7 +62,8 @@ $(STAMP): requirements-dev.lock | $(BIN)/python
 venv install: $(STAMP)
 
 # The development server, with DEBUG on for every step of it. The sign-in is printed last,
-# framed, once the server answers: not lost among the set-up's lines.
+# framed, once the server answers (by a loop beside it): not lost among the set-up's lines.
+# The server runs in the foreground, where Ctrl-C reaches it.
 run: export DEBUG = 1
 run: $(STAMP)
 	@echo "Setting up the database (manage.py migrate)."
@@ -77,27 +78,29 @@ run: $(STAMP)
 	password="$$($(MANAGE) create_console_user $(ADMIN_USER) --role admin 2>"$$log")" \
 		|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
 	rm -f "$$log"; \
-	$(MANAGE) runserver $(HOST):$(PORT) & server=$$!; \
-	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null; exit 0' INT TERM; \
-	until $(BIN)/python -c "import urllib.request; urllib.request.urlopen('http://$(HOST):$(PORT)/healthz', timeout=1)" 2>/dev/null; do \
-		kill -0 $$server 2>/dev/null || exit 1; \
-		sleep 0.3; \
-	done; \
-	echo; \
-	echo "=================================================================="; \
-	echo " Logging Console: http://$(HOST):$(PORT)/"; \
-	echo " Sign in as:      $(ADMIN_USER)"; \
-	if [ -n "$$password" ]; then \
-		echo " Password:        $$password"; \
-		echo "                  (shown this once: keep it)"; \
-	else \
-		echo " Password:        unchanged: the one printed when $(ADMIN_USER) was created."; \
-		echo " Forgot it?       $(MANAGE) create_console_user $(ADMIN_USER) --role admin --reset-password"; \
-	fi; \
-	echo " Stop with Ctrl-C."; \
-	echo "=================================================================="; \
-	echo; \
-	wait $$server
+	{ \
+		up=; \
+		for _ in $$(seq 200); do \
+			$(BIN)/python -c "import urllib.request; urllib.request.urlopen('http://$(HOST):$(PORT)/healthz', timeout=1)" 2>/dev/null && { up=1; break; }; \
+			sleep 0.3; \
+		done; \
+		[ -n "$$up" ] || exit 0; \
+		echo; \
+		echo "=================================================================="; \
+		echo " Logging Console: http://$(HOST):$(PORT)/"; \
+		echo " Sign in as:      $(ADMIN_USER)"; \
+		if [ -n "$$password" ]; then \
+			echo " Password:        $$password"; \
+			echo "                  (shown this once: keep it)"; \
+		else \
+			echo " Password:        unchanged: the one printed when $(ADMIN_USER) was created."; \
+			echo " Forgot it?       $(MANAGE) create_console_user $(ADMIN_USER) --role admin --reset-password"; \
+		fi; \
+		echo " Stop with Ctrl-C."; \
+		echo "=================================================================="; \
+		echo; \
+	} & \
+	exec $(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -157,10 +157,12 @@ class ConsoleLoginView(auth_views.LoginView):
 
 
 def _sign_in_reason(request: HttpRequest) -> str:
-    """Why the sign-in page is shown, when a page sent the browser here (`next`): its
-    session ended (the browser still sent the cookie of one), or it was never signed in.
+    """Why the sign-in page is shown, when a page other than the overview sent the browser
+    here (`next`): its session ended (the browser still sent the cookie of one), or it was
+    never signed in.
     The idle timeout says so itself (IdleTimeoutMiddleware's message)."""
-    if not request.GET.get(REDIRECT_FIELD_NAME):
+    wanted = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if wanted in ("", "/"):  # the console's front door, not a page of it
         return ""
     if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.is_empty():
         return "Your session has expired: sign in again to go on where you were."

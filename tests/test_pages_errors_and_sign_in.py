@@ -75,8 +75,9 @@ def test_it_says_the_session_expired(client, settings):
     assert "Your session has expired: sign in again" in main_text(response)
 
 
-def test_it_says_nothing_on_a_plain_visit_to_the_sign_in(client):
-    text = main_text(client.get("/login/"))
+@pytest.mark.parametrize("url", ["/login/", "/"])
+def test_it_says_nothing_on_a_plain_visit_to_the_console(client, url):
+    text = main_text(client.get(url, follow=True))
 
     assert "Sign in to see" not in text
     assert "expired" not in text
