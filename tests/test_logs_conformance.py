@@ -13,7 +13,7 @@ from django.core import checks
 from django.utils.text import capfirst
 
 from logging_app.logs import LOGS, LogSpec
-from logging_app.logs.spec import ACCOUNT, Column
+from logging_app.logs.spec import ACCOUNT, DURATION, Column
 from logging_app.tokens import ingest_token_create
 from tests.factories import make_account, make_log_record, minimal_report
 from tests.ninth_log import NINTH_LOG
@@ -116,7 +116,13 @@ def test_its_csv_export_has_the_listed_columns(admin_client, spec):
     response = admin_client.get(_list(spec), {"q": "needle", "export": "csv"})
 
     rows = csv_rows(response)
-    headers = [_header(spec, column.name) for column in spec.listed_columns]
+    # A duration's header says its unit: the page writes h:mm:ss, the file seconds.
+    headers = [
+        f"{_header(spec, column.name)} (seconds)"
+        if column.kind == DURATION
+        else _header(spec, column.name)
+        for column in spec.listed_columns
+    ]
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert f'filename="{spec.slug}-' in response["Content-Disposition"]
