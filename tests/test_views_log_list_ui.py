@@ -274,7 +274,7 @@ def test_it_reads_the_choice_in_one_query(admin_client, django_assert_max_num_qu
         make_call_detail_record()
     _choose(admin_client, ["caller", "callee"])
 
-    with django_assert_max_num_queries(MAX_QUERIES_PER_LIST + 1):
+    with django_assert_max_num_queries(MAX_QUERIES_PER_LIST):
         response = admin_client.get(CDR)
 
     assert "Caller" in main_text(response)
