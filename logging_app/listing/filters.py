@@ -142,6 +142,10 @@ class RangeField(forms.CharField):
 
     widget = RangeSelect(choices=[("", "Any time"), *RANGE_PRESETS])
 
+    def shown(self, value: str) -> str:
+        """The value as its chip says it: "Last 3 days"."""
+        return range_label(value.strip().lower())
+
     def to_python(self, value) -> str:
         text = super().to_python(value).strip().lower()
         if text and range_span(text) is None:

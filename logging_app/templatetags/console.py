@@ -116,6 +116,8 @@ class Chip:
 
 
 def _shown(field: forms.Field, value: str) -> str:
+    if hasattr(field, "shown"):  # a field that says its values itself (a time range)
+        return field.shown(value)
     if isinstance(field, forms.DateTimeField):
         return value.replace("T", " ")
     if isinstance(field.widget, forms.NullBooleanSelect):
