@@ -61,10 +61,13 @@ $(STAMP): requirements-dev.lock | $(BIN)/python
 
 venv install: $(STAMP)
 
-# The development server, with DEBUG on for every step of it.
+# The development server, with DEBUG on for every step of it. The sign-in is printed last,
+# framed, once the server answers (by a loop beside it): not lost among the set-up's lines.
+# The server runs in the foreground, where Ctrl-C reaches it.
 run: export DEBUG = 1
 run: $(STAMP)
-	$(MANAGE) migrate --noinput
+	@echo "Setting up the database (manage.py migrate)."
+	@$(MANAGE) migrate --noinput -v 0
 	@state="$$($(MANAGE) shell --no-imports -c "$$DB_IS_EMPTY")" || exit 1; \
 	if [ "$$state" = empty ]; then \
 		echo "The database is empty: loading the demo data (manage.py seed_demo)."; \
@@ -75,21 +78,29 @@ run: $(STAMP)
 	password="$$($(MANAGE) create_console_user $(ADMIN_USER) --role admin 2>"$$log")" \
 		|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
 	rm -f "$$log"; \
-	echo; \
-	echo "=================================================================="; \
-	echo " Logging Console: http://$(HOST):$(PORT)/"; \
-	echo " Sign in as:      $(ADMIN_USER)"; \
-	if [ -n "$$password" ]; then \
-		echo " Password:        $$password"; \
-		echo "                  (shown this once: keep it)"; \
-	else \
-		echo " Password:        unchanged: the one printed when $(ADMIN_USER) was created."; \
-		echo " Forgot it?       $(MANAGE) create_console_user $(ADMIN_USER) --role admin --reset-password"; \
-	fi; \
-	echo " Stop with Ctrl-C."; \
-	echo "=================================================================="; \
-	echo
-	$(MANAGE) runserver $(HOST):$(PORT)
+	{ \
+		up=; \
+		for _ in $$(seq 200); do \
+			$(BIN)/python -c "import urllib.request; urllib.request.urlopen('http://$(HOST):$(PORT)/healthz', timeout=1)" 2>/dev/null && { up=1; break; }; \
+			sleep 0.3; \
+		done; \
+		[ -n "$$up" ] || exit 0; \
+		echo; \
+		echo "=================================================================="; \
+		echo " Logging Console: http://$(HOST):$(PORT)/"; \
+		echo " Sign in as:      $(ADMIN_USER)"; \
+		if [ -n "$$password" ]; then \
+			echo " Password:        $$password"; \
+			echo "                  (shown this once: keep it)"; \
+		else \
+			echo " Password:        unchanged: the one printed when $(ADMIN_USER) was created."; \
+			echo " Forgot it?       $(MANAGE) create_console_user $(ADMIN_USER) --role admin --reset-password"; \
+		fi; \
+		echo " Stop with Ctrl-C."; \
+		echo "=================================================================="; \
+		echo; \
+	} & \
+	exec $(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

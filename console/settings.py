@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "logging_app.middleware.time_zone_middleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The console's own 404 and 500 pages also under DEBUG (make run's demo).
+    "logging_app.errors.ConsoleErrorPagesMiddleware",
     "logging_app.access.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

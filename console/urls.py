@@ -19,3 +19,4 @@ urlpatterns = [
 
 # Whatever fails on the server's side: 503 while the database is away, else 500.
 handler500 = "logging_app.errors.server_error"
+handler404 = "logging_app.errors.page_not_found"

@@ -12,7 +12,7 @@ from axes.helpers import get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -122,6 +122,11 @@ class ConsoleLoginView(auth_views.LoginView):
     form_class = ConsoleAuthenticationForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["reason"] = _sign_in_reason(self.request) if self.request.method == "GET" else ""
+        return context
+
     def form_valid(self, form: ConsoleAuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         principal = form.get_user().get_username()
@@ -151,11 +156,28 @@ class ConsoleLoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+def _sign_in_reason(request: HttpRequest) -> str:
+    """Why the sign-in page is shown, when a page other than the overview sent the browser
+    here (`next`): its session ended (the browser still sent the cookie of one), or it was
+    never signed in.
+    The idle timeout says so itself (IdleTimeoutMiddleware's message)."""
+    wanted = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if wanted in ("", "/"):  # the console's front door, not a page of it
+        return ""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.is_empty():
+        return "Your session has expired: sign in again to go on where you were."
+    return "Sign in to see that page."
+
+
 class ConsoleLogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.user.is_authenticated:
+        signed_in = request.user.is_authenticated
+        if signed_in:
             _record(WebSessionEventType.LOGOUT, request.user.get_username(), request)
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        if signed_in:
+            messages.success(request, "You have signed out.")
+        return response
 
 
 @login_not_required

@@ -1,9 +1,41 @@
+from dataclasses import dataclass
+from functools import cache
+
 from django.http import HttpRequest
 from django.utils import timezone
 
 from .logs import LOGS
 
+# The letters `g` then a letter jumps to, taken by the pages outside LOGGING.
+PAGE_KEYS = {"o": "overview", "u": "accounts"}
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    slug: str
+    title: str
+    key: str  # `g` then this letter opens the log
+
+
+@cache
+def _menu(slugs: tuple[str, ...]) -> tuple[MenuItem, ...]:
+    """Each log with its jump letter: the first free initial of its title's words, else the
+    first free letter of its title."""
+    taken = set(PAGE_KEYS)
+    items = []
+    for slug in slugs:
+        title = LOGS[slug].title
+        initials = [word[0] for word in title.lower().split()]
+        letters = [c for c in title.lower() if "a" <= c <= "z"]
+        key = next((c for c in [*initials, *letters] if c not in taken), "")
+        taken.add(key)
+        items.append(MenuItem(slug, title, key))
+    return tuple(items)
+
 
 def console(request: HttpRequest) -> dict:
     """The LOGGING menu and the time zone in use, for base.html on every page."""
-    return {"menu_logs": LOGS.values(), "current_time_zone": timezone.get_current_timezone_name()}
+    return {
+        "menu_logs": _menu(tuple(LOGS)),
+        "current_time_zone": timezone.get_current_timezone_name(),
+    }

@@ -6,11 +6,17 @@ of the request: it gets 503 with Retry-After, so that the appliance retries its 
 a person knows to come back, rather than a bare "Server Error (500)".
 """
 
+import logging
 import sys
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template import loader
+
+logger = logging.getLogger("django.request")
 
 # Seconds a client should wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 30
@@ -43,3 +49,40 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if unavailable:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the console's own page, in its layout (the menu for a signed-in user);
+    JSON on the API."""
+    if request.path.startswith(_API_PREFIX):
+        response = JsonResponse({"error": "Not found."}, status=404)
+    else:
+        response = render(request, "errors/404.html", {"path": request.path}, status=404)
+    response.console_page = True
+    return response
+
+
+class ConsoleErrorPagesMiddleware:
+    """Under DEBUG (`make run`, the demo) Django answers a missing page or a failure with its
+    technical pages, which a new user takes for a broken product: the console's own pages
+    answer instead, and the traceback still goes to the server's log."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        technical_404 = (
+            response.status_code == 404
+            and not getattr(response, "console_page", False)
+            and response.get("Content-Type", "").startswith("text/html")
+        )
+        if settings.DEBUG and technical_404:
+            return page_not_found(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not settings.DEBUG or isinstance(exception, Http404 | PermissionDenied):
+            return None  # Django's handling (and, without DEBUG, handler500) as ever
+        logger.error("Internal Server Error: %s", request.path, exc_info=exception)
+        return server_error(request)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("logging/<slug:log>/", views.log_list, name="log_list"),
     path("logging/<slug:log>/<int:pk>/", views.log_detail, name="log_detail"),
+    path("logging/<slug:log>/columns/", views.log_columns, name="log_columns"),
     path("calls/<name:call_id>/", calls.call_detail, name="call_detail"),
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<name:username>/", accounts.account_detail, name="account_detail"),

@@ -12,14 +12,22 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, router
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from . import charts, models, selectors
 from .figures import utc_hour
+from .listing.chooser import ColumnsForm, list_columns_save
 from .listing.columns import (
     DateTimeColumn,
     Rendering,
@@ -29,7 +37,7 @@ from .listing.columns import (
     value_writer,
 )
 from .listing.page import PAGE_SIZES, LogList
-from .listing.tables import table_for
+from .listing.tables import screen_columns, table_for
 from .logs import LOGS, LogSpec
 from .middleware import viewer_time_zone_remember
 from .templatetags.console import filter_time
@@ -81,14 +89,45 @@ def _render_list(request: HttpRequest, listing: LogList) -> HttpResponse:
         "table": listing.table,
         "page_sizes": PAGE_SIZES,
         "per_page": listing.per_page,
+        "default_per_page": PAGE_SIZES[1],
         "count": listing.count,
         "unsortable": listing.unsortable,
+        "sorted_by": listing.sorted_by,
+        "columns_form": ColumnsForm(
+            spec=spec,
+            initial={"shown": [n for n, _ in screen_columns(spec)[1:] if n not in listing.hidden]},
+        ),
         "sort_max_rows": f"{selectors.COUNT_CAP:,}",
         "too_slow": listing.too_slow,
         "time_limit": selectors.PAGE_TIME_LIMIT_SECONDS,
         "live_notice": spec.live_notice() if spec.live_notice else "",
     }
     return render(request, "logging/list.html", context, status=listing.status)
+
+
+@require_POST
+def log_columns(request: HttpRequest, log: str) -> HttpResponse:
+    """Save the columns the viewer shows on a log's list (the column chooser), then go back
+    to the list as it was."""
+    spec = _log_spec(log)
+    require_view_permission(request, spec.model)
+    form = ColumnsForm(request.POST, spec=spec)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Not columns of this list.")
+    # A display setting of one's own: Support may change it too.
+    list_columns_save(
+        user=request.user,
+        spec=spec,
+        shown=form.cleaned_data["shown"],
+        reset=form.cleaned_data["reset"],
+    )
+    back = request.POST.get("next", "")
+    list_url = reverse("log_list", args=[spec.slug])
+    if not back.startswith(f"{list_url}?") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        back = list_url
+    return redirect(back)
 
 
 @dataclass(frozen=True)

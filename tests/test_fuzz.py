@@ -278,6 +278,11 @@ def _value_for(spec: LogSpec, name: str) -> st.SearchStrategy[str]:
         )
     elif name == "export":
         specific = _EXPORTS
+    elif name == "range":
+        specific = st.one_of(
+            st.builds(lambda n, unit: f"{n}{unit}", _NUMBERS, st.sampled_from("hdHDwm ")),
+            st.sampled_from(("1h", "24h", "7d", "30d", "87840h", "3660d", "3661d", "0h", "")),
+        )
     elif name in filterset_for(spec).base_filters and _choices(spec, name):
         specific = st.sampled_from(_choices(spec, name))
     else:  # account, q, the other fields, an unknown parameter

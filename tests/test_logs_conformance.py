@@ -13,7 +13,7 @@ from django.core import checks
 from django.utils.text import capfirst
 
 from logging_app.logs import LOGS, LogSpec
-from logging_app.logs.spec import ACCOUNT, Column
+from logging_app.logs.spec import ACCOUNT, DURATION, Column
 from logging_app.tokens import ingest_token_create
 from tests.factories import make_account, make_log_record, minimal_report
 from tests.ninth_log import NINTH_LOG
@@ -62,8 +62,9 @@ def test_its_list_shows_the_declared_columns_in_order(admin_client, spec):
     response = admin_client.get(_list(spec))
 
     assert response.status_code == 200
+    # Less those written in another's cell on screen (Column.under).
     assert log_table(response).headers == [
-        _header(spec, column.name) for column in spec.listed_columns
+        _header(spec, column.name) for column in spec.listed_columns if not column.under
     ]
 
 
@@ -115,7 +116,13 @@ def test_its_csv_export_has_the_listed_columns(admin_client, spec):
     response = admin_client.get(_list(spec), {"q": "needle", "export": "csv"})
 
     rows = csv_rows(response)
-    headers = [_header(spec, column.name) for column in spec.listed_columns]
+    # A duration's header says its unit: the page writes h:mm:ss, the file seconds.
+    headers = [
+        f"{_header(spec, column.name)} (seconds)"
+        if column.kind == DURATION
+        else _header(spec, column.name)
+        for column in spec.listed_columns
+    ]
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert f'filename="{spec.slug}-' in response["Content-Disposition"]
@@ -168,8 +175,9 @@ def test_its_account_columns_link_to_the_account_page(admin_client, spec):
     table = log_table(admin_client.get(_list(spec)))
 
     for column in shown:
-        cell = table.rows[0][table.headers.index(_header(spec, column.name))]
-        assert cell.links == ["/accounts/alice/"], column.name
+        # A value written under another's (a caller's number) is in that one's cell.
+        cell = table.rows[0][table.headers.index(_header(spec, column.under or column.name))]
+        assert set(cell.links) == {"/accounts/alice/"}, column.name
     response = admin_client.get("/accounts/alice/")
     assert response.status_code == 200
     assert "Account alice" in main_text(response)

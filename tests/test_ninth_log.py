@@ -108,7 +108,14 @@ def test_it_exports_the_ninth_log_as_csv(admin_client, ninth_log):
     assert response.status_code == 200
     assert 'filename="voicemail-' in response["Content-Disposition"]
     assert csv_rows(response) == [
-        ["Timestamp (UTC)", "Action", "Mailbox", "Caller number", "Duration", "First heard"],
+        [
+            "Timestamp (UTC)",
+            "Action",
+            "Mailbox",
+            "Caller number",
+            "Duration (seconds)",
+            "First heard",
+        ],
         ["2026-11-24T09:00:00+00:00", "LEFT", "alice", "1001", "9", "2026-11-24T09:05:00+00:00"],
     ]
 

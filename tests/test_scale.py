@@ -108,7 +108,7 @@ def test_a_page_past_the_time_limit_is_stopped_and_says_how_to_narrow_it(admin_c
     assert response.status_code == 200
     page = response.content.decode()
     assert "ran for more than 0.2 seconds and was stopped" in page
-    assert "Narrow it with a date range" in page
+    assert "Narrow it with a time range" in page
     assert "No records" in page or "<tbody" in page
 
 

@@ -86,44 +86,37 @@ def _main(response):
     return parse(response).find("main")
 
 
-def _quick_ranges(response) -> dict[str, str]:
-    nav = _main(response).find("nav", cls="quick-ranges")
-    return {a.text: a.attrs["href"] for a in nav.find_all("a")}
-
-
 def _chips(response) -> dict[str, str]:
     found = _main(response).find_all("ul", cls="chips")
     return {a.text: a.attrs["href"] for ul in found for a in ul.find_all("a")}
 
 
-@pytest.mark.django_db
-def test_it_offers_quick_date_ranges_that_keep_the_other_filters(admin_client):
-    started = timezone.localtime()
-
-    response = admin_client.get(
-        CDR, {"disposition": "BUSY", "until": "2026-01-01T00:00:00", "page": "2"}
-    )
-
-    ranges = _quick_ranges(response)
-    assert list(ranges) == ["Last hour", "24 hours", "7 days", "30 days"]
-    spans = [timedelta(hours=1), timedelta(hours=24), timedelta(days=7), timedelta(days=30)]
-    for url, span in zip(ranges.values(), spans, strict=True):
-        query = _query(url)
-        assert set(query) == {"disposition", "since"}
-        assert query["disposition"] == ["BUSY"]
-        since = datetime.fromisoformat(query["since"][0]).replace(tzinfo=started.tzinfo)
-        assert timedelta(seconds=-5) <= started - span - since <= timedelta(seconds=1)
+def _range_options(response) -> dict[str, str]:
+    select = _main(response).find("select", name="range")
+    return {option.text: option.attrs["value"] for option in select.find_all("option")}
 
 
 @pytest.mark.django_db
-def test_it_reads_quick_ranges_in_the_viewers_zone(admin_client):
-    admin_client.post("/preferences/", {"time_zone": "Asia/Tokyo"})
-    an_hour_ago = timezone.now() - timedelta(hours=1)
+def test_it_offers_relative_time_ranges(admin_client):
+    options = _range_options(admin_client.get(CDR))
 
-    since = _query(_quick_ranges(admin_client.get(CDR))["Last hour"])["since"][0]
+    assert options == {
+        "Any time": "",
+        "Last hour": "1h",
+        "Last 24 hours": "24h",
+        "Last 7 days": "7d",
+        "Last 30 days": "30d",
+    }
 
-    shown = datetime.fromisoformat(since).replace(tzinfo=ZoneInfo("Asia/Tokyo"))
-    assert an_hour_ago - timedelta(seconds=1) <= shown <= an_hour_ago + timedelta(seconds=5)
+
+@pytest.mark.django_db
+def test_it_keeps_a_range_of_its_own_in_the_menu(admin_client):
+    response = admin_client.get(CDR, {"range": "3d"})
+
+    assert response.status_code == 200
+    select = _main(response).find("select", name="range")
+    chosen = [o for o in select.find_all("option") if "selected" in o.attrs]
+    assert [(o.text, o.attrs["value"]) for o in chosen] == [("Last 3 days", "3d")]
 
 
 @pytest.mark.django_db
@@ -188,8 +181,8 @@ def test_it_takes_auto_refresh_as_no_filter_error(admin_client):
     assert response.status_code == 200
     assert errors(response) == []
     page = parse(response)
-    script = page.find("script")
-    assert script.attrs["src"] == "/static/console/refresh.js"
+    scripts = {script.attrs["src"]: script for script in page.find_all("script")}
+    script = scripts["/static/console/refresh.js"]
     assert "defer" in script.attrs
     assert script.attrs["data-seconds"] == "30"
     assert "Stop auto-refresh" in [a.text for a in page.find("main").find_all("a")]
@@ -201,7 +194,7 @@ def test_it_keeps_auto_refresh_when_filtering_but_not_in_exports(admin_client):
 
     form = page.find("form", cls="filters")
     assert form.find("input", type="hidden", name="refresh").attrs["value"] == "30"
-    export = form.find("a", cls="export").attrs["href"]
+    export = page.find("div", cls="list-actions").find("a", cls="export").attrs["href"]
     assert "refresh" not in _query(export)
     assert _query(export)["export"] == ["csv"]
 
@@ -210,7 +203,11 @@ def test_it_keeps_auto_refresh_when_filtering_but_not_in_exports(admin_client):
 def test_it_loads_no_script_without_auto_refresh(admin_client):
     page = parse(admin_client.get(CDR, {"disposition": "BUSY"}))
 
-    assert page.find_all("script") == []
+    # Only the console's own scripts on every page: its theme and its keyboard.
+    assert [script.attrs["src"] for script in page.find_all("script")] == [
+        "/static/console/theme.js",
+        "/static/console/console.js",
+    ]
     switch = [a for a in page.find("main").find_all("a") if a.text == "Auto-refresh every 30 s"]
     assert _query(switch[0].attrs["href"]) == {"disposition": ["BUSY"], "refresh": ["30"]}
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from urllib.parse import quote, urlencode
+from uuid import UUID
 
 import django_tables2 as tables
 from django.core.exceptions import ImproperlyConfigured
@@ -304,17 +305,61 @@ def value_writer(declared: tables.Column, name: str, model: type[Model]) -> Valu
     return write
 
 
+# Values longer than this many characters are shortened in a list's cell, whole on hover
+# (and on the detail page): UUIDs, CEF lines, long messages.
+CLIP_LENGTH = 32
+
+
+def _clipped(html: str, value) -> str:
+    # Text only: dates, numbers and durations are written short whatever their value.
+    if not isinstance(value, str | UUID) or len(text := str(value)) <= CLIP_LENGTH:
+        return html
+    return f'<span class="clip" title="{escape(text)}">{html}</span>'
+
+
 def cell_writer(
-    column: tables.columns.BoundColumn, model: type[Model]
+    column: tables.columns.BoundColumn, model: type[Model], *, clip: bool = False
 ) -> Callable[[Model, Rendering], str]:
-    """Write a column's `<td>` for a record; an empty value shows the column's default."""
+    """Write a column's `<td>` for a record; an empty value shows the column's default.
+    With `clip`, a long value is shortened, whole in its tooltip; dates and durations are
+    never long."""
     write = value_writer(column.column, column.accessor, model)
     attrs = column.attrs["td"].as_html()
     td = f"<td {attrs}>" if attrs else "<td>"
     empty = f"{td}{escape(str(column.default))}</td>"
+    attname = model._meta.get_field(column.accessor).attname
 
     def cell(record: Model, rendering: Rendering) -> str:
         html = write(record, rendering)
-        return empty if html is None else f"{td}{html}</td>"
+        if html is None:
+            return empty
+        if clip:
+            html = _clipped(html, getattr(record, attname))
+        return f"{td}{html}</td>"
+
+    return cell
+
+
+def pair_writer(
+    column: tables.columns.BoundColumn,
+    under: tuple[tables.Column, str],
+    model: type[Model],
+) -> Callable[[Model, Rendering], str]:
+    """Write a `<td>` holding a column's value and, under it, another's (a caller's name,
+    then their number): either alone when the other is empty."""
+    write = value_writer(column.column, column.accessor, model)
+    other_column, other_name = under
+    write_other = value_writer(other_column, other_name, model)
+    attrs = column.attrs["td"].as_html()
+    td = f'<td class="pair" {attrs}>' if attrs else '<td class="pair">'
+    empty = f"{td}{escape(str(column.default))}</td>"
+
+    def cell(record: Model, rendering: Rendering) -> str:
+        first, second = write(record, rendering), write_other(record, rendering)
+        if first is None and second is None:
+            return empty
+        if first is None or second is None:
+            return f"{td}{first or second}</td>"
+        return f"{td}{first}<small>{second}</small></td>"
 
     return cell

@@ -14,11 +14,13 @@ from django.utils import timezone
 from .. import services
 from ..logs.spec import LogSpec
 from ..templatetags.console import in_zone
+from .columns import DurationColumn
 
 EXPORT_CHUNK = 2000
 # The last column of the logs that explain their records (LogSpec.explain).
 EXPLANATION_HEADER = "What happened"
-# A spreadsheet runs a cell starting with one of these as a formula.
+# A spreadsheet runs a cell starting with one of these as a formula: such a cell is written
+# after a `'`, which spreadsheets show as text (README, "Exports": a number +39… reads '+39…).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,10 +41,7 @@ def csv_lines(spec: LogSpec, table, queryset) -> tuple[list[str], Iterator[str]]
             return value
 
     writer = csv.writer(Echo())
-    headers = [
-        f"{column.header} ({zone_name})" if column.name == spec.time_field else column.header
-        for column in columns
-    ]
+    headers = [_header(spec, column, zone_name) for column in columns]
     names = [column.name for column in columns]
     explain = spec.explain
     if explain:
@@ -65,6 +64,16 @@ def csv_lines(spec: LogSpec, table, queryset) -> tuple[list[str], Iterator[str]]
     # an instance per row would cost more than writing it.
     values = queryset.values_list(*names).iterator(chunk_size=EXPORT_CHUNK)
     return [writer.writerow(headers)], (line(row) for row in values)
+
+
+def _header(spec: LogSpec, column, zone_name: str) -> str:
+    """A column's CSV header, with the unit its values are written in where the page shows
+    them otherwise: the time's zone, and seconds for a duration the page writes h:mm:ss."""
+    if column.name == spec.time_field:
+        return f"{column.header} ({zone_name})"
+    if isinstance(column.column, DurationColumn):
+        return f"{column.header} (seconds)"
+    return column.header
 
 
 def export_lines(spec: LogSpec, export_format: str, table, queryset) -> tuple[list, Iterator]:

@@ -5,7 +5,8 @@ enumerated field by its name, repeatable (`disposition=BUSY&disposition=FAILED`)
 time field, the account links and the searched fields are the spec's.
 """
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property, reduce
 from html import escape
 from operator import or_
@@ -15,6 +16,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.db.models import Q, QuerySet
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from .. import models, selectors
@@ -73,7 +75,99 @@ class LogFilterForm(forms.Form):
         return cleaned
 
 
-_DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1})
+# A date-time written as every page writes one (Y-m-d H:i:s), not in the browser's own
+# locale as a datetime-local input would show it; the field reads ISO 8601 too.
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class TimeInput(forms.DateTimeInput):
+    """A date-time as the pages write it, also one typed or linked in ISO 8601's `T` form."""
+
+    def format_value(self, value) -> str | None:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[^T]*", value):
+            return value.replace("T", " ")
+        return super().format_value(value)
+
+
+_DATETIME_WIDGET = TimeInput(
+    format=TIME_FORMAT,
+    attrs={"class": "when", "placeholder": "YYYY-MM-DD hh:mm:ss", "autocomplete": "off"},
+)
+
+
+# The relative ranges the filter bar offers (`range=7d`); any other count of hours or days
+# up to the limits is accepted too.
+RANGE_PRESETS = (
+    ("1h", "Last hour"),
+    ("24h", "Last 24 hours"),
+    ("7d", "Last 7 days"),
+    ("30d", "Last 30 days"),
+)
+_RANGE = re.compile(r"(\d{1,5})([hd])")
+_RANGE_LIMITS = {"h": 24 * 366 * 10, "d": 366 * 10}  # ten years either way
+
+
+def range_span(text: str) -> timedelta | None:
+    """The span `range` names (`24h`, `7d`), or None when it is not one."""
+    match = _RANGE.fullmatch(text)
+    if not match or not 1 <= int(match[1]) <= _RANGE_LIMITS[match[2]]:
+        return None
+    count = int(match[1])
+    return timedelta(hours=count) if match[2] == "h" else timedelta(days=count)
+
+
+def range_label(text: str) -> str:
+    """`7d` as a person says it: "Last 7 days"."""
+    if preset := dict(RANGE_PRESETS).get(text):
+        return preset
+    match = _RANGE.fullmatch(text)
+    if not match:
+        return text
+    unit = {"h": "hour", "d": "day"}[match[2]]
+    return f"Last {int(match[1])} {unit}{'' if int(match[1]) == 1 else 's'}"
+
+
+class RangeSelect(forms.Select):
+    """The presets, and the range in the URL when it is another (`range=3d`)."""
+
+    def get_context(self, name: str, value, attrs) -> dict:
+        if value and value not in dict(self.choices) and range_span(str(value)):
+            self.choices = [*self.choices, (value, range_label(str(value)))]
+        return super().get_context(name, value, attrs)
+
+
+class RangeField(forms.CharField):
+    """`range`: the last so many hours (`24h`) or days (`7d`), counted back from the moment
+    the page is asked for, so that a shared link stays relative."""
+
+    widget = RangeSelect(choices=[("", "Any time"), *RANGE_PRESETS])
+
+    def shown(self, value: str) -> str:
+        """The value as its chip says it: "Last 3 days"."""
+        return range_label(value.strip().lower())
+
+    def to_python(self, value) -> str:
+        text = super().to_python(value).strip().lower()
+        if text and range_span(text) is None:
+            raise forms.ValidationError(
+                "Not a time range: a number of hours or days, as 24h or 7d (up to ten years)."
+            )
+        return text
+
+
+class RangeFilter(django_filters.Filter):
+    field_class = RangeField
+
+
+class AnySelect(forms.NullBooleanSelect):
+    """Yes, no, or "Any" (the field left out of the URL), for a yes/no filter."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+    def format_value(self, value) -> str:
+        return {True: "true", False: "false", "true": "true", "false": "false"}.get(value, "")
 
 
 class InstantField(forms.DateTimeField):
@@ -132,6 +226,7 @@ class LogFilterSet(django_filters.FilterSet):
 
     spec: LogSpec
 
+    range = RangeFilter(method="filter_range", label="Time range")
     since = InstantFilter(method="filter_since", label="Since", widget=_DATETIME_WIDGET)
     until = InstantFilter(method="filter_until", label="Until", widget=_DATETIME_WIDGET)
     account = django_filters.CharFilter(
@@ -139,7 +234,18 @@ class LogFilterSet(django_filters.FilterSet):
         label="Account",
         widget=forms.TextInput(attrs={"placeholder": "username, name or number"}),
     )
-    q = django_filters.CharFilter(method="filter_text", label="Text", max_length=MAX_SEARCH)
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label="Search",
+        max_length=MAX_SEARCH,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "number, call id, UUID, address, word…",
+                "data-search": "",
+            }
+        ),
+    )
 
     class Meta:
         form = LogFilterForm
@@ -159,6 +265,8 @@ class LogFilterSet(django_filters.FilterSet):
             if (high := _small_range(field)) is not None:
                 choices = [(str(level), str(level)) for level in range(high + 1)]
                 return EnumerationFilter, {"choices": choices}
+            if field.get_internal_type() == "BooleanField":
+                return django_filters.BooleanFilter, {"widget": AnySelect}
             if isinstance(field, models.EndpointField):
                 return EndpointFilter, {}
             if field.get_internal_type() == "GenericIPAddressField":
@@ -167,6 +275,13 @@ class LogFilterSet(django_filters.FilterSet):
 
     def filter_since(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.filter(**{f"{self.spec.time_field}__gte": value})
+
+    def filter_range(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # An explicit `since` wins: the range then says nothing (DESIGN, list parameters).
+        if not value or self._cleaned("since"):
+            return queryset
+        since = timezone.now() - range_span(value)
+        return queryset.filter(**{f"{self.spec.time_field}__gte": since})
 
     def filter_until(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.filter(**{f"{self.spec.time_field}__lte": value})

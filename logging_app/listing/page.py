@@ -15,9 +15,10 @@ from django_tables2.paginators import LazyPaginator
 
 from .. import models, selectors
 from ..logs.spec import LogSpec
+from .chooser import hidden_columns
 from .export import export_lines, export_response
 from .filters import filterset_for
-from .tables import KeysetRows, LogTable, table_for
+from .tables import KeysetRows, LogTable, screen_table_for, table_for
 
 PAGE_SIZES = (25, 50, 100, 200)
 # The deepest numbered page: its OFFSET, (page - 1) × page size, must fit the databases'
@@ -93,6 +94,12 @@ class LogList:
             self.filterset.qs if self.valid else self.filterset.queryset.none()
         )
         self.too_slow = False
+        # The columns the viewer hides (the column chooser): one small read.
+        self.hidden = hidden_columns(request.user, spec)
+
+    def _screen_table(self, data) -> LogTable:
+        """The page's table of `data`: the screen's columns, less those the viewer hides."""
+        return screen_table_for(self.spec)(data, exclude=self.hidden)
 
     def option(self, name: str):
         return self.valid and self.options.cleaned_data[name]
@@ -124,7 +131,7 @@ class LogList:
         enough to count exactly (up to the count's cap), never over millions. `refused`
         names a column the rows stay unsorted by; `count` is the count this needed, if any.
         """
-        table = table_for(self.spec)(self.queryset)
+        table = self._screen_table(self.queryset)
         RequestConfig(self.request, paginate=False).configure(table)  # applies `sort=`
         if not table.order_by or table.order_by[0].bare == self.spec.time_field:
             return table, None, ""
@@ -133,11 +140,31 @@ class LogList:
             return table, count, ""
         refused = table.columns[table.order_by[0].bare].header
         # The default order, which its index serves.
-        return table_for(self.spec)(self.queryset), count, refused
+        return self._screen_table(self.queryset), count, refused
 
     @property
     def sorted(self) -> bool:
         return bool(self.request.GET.get(SORT))
+
+    @property
+    def sorted_by(self) -> dict | None:
+        """The sort the rows are shown in, for its chip: the column's header, the direction,
+        and the page without the sort; None in the default order (newest first)."""
+        if not self.sorted or self.unsortable or not self.valid:
+            return None
+        order_by = self.table.order_by
+        if not order_by:
+            return None
+        column = self.table.columns[order_by[0].bare]
+        query = self.request.GET.copy()
+        for key in (SORT, "page", "before", "after", "export"):
+            query.pop(key, None)
+        path = self.request.path
+        return {
+            "header": column.header,
+            "direction": "descending" if order_by[0].is_descending else "ascending",
+            "remove_url": f"{path}?{query.urlencode()}" if query else path,
+        }
 
     @property
     def unsortable(self) -> str:
@@ -173,7 +200,7 @@ class LogList:
             branches=self.filterset.branches if self.valid else (),
             budget=selectors.SEARCH_BUDGET_SECONDS if self.budgeted else None,
         )
-        table = table_for(self.spec)(KeysetRows(keyset.rows, model=self.spec.model))
+        table = self._screen_table(KeysetRows(keyset.rows, model=self.spec.model))
         table.keyset = keyset
         return table
 
@@ -259,7 +286,11 @@ class LogList:
     # --- Export ---------------------------------------------------------------------------
 
     def export(self) -> StreamingHttpResponse:
-        """The filtered rows, in the asked order, as the asked format."""
-        table = self._ordered[0]
+        """The filtered rows, in the asked order, as the asked format: every column of the
+        manual, whatever the page shows."""
+        table = table_for(self.spec)(self.queryset)
+        # Sorted as the page is, when it is (never a sort the page refused as too costly).
+        if self.sorted and self._ordered[0].order_by and not self.unsortable:
+            RequestConfig(self.request, paginate=False).configure(table)  # applies `sort=`
         lines = export_lines(self.spec, self.export_format, table, table.data.data)
         return export_response(self.request, self.spec, self.export_format, *lines)

@@ -119,10 +119,11 @@ SPEC = LogSpec(
     time_field="call_date",
     columns=(
         Column("call_date", TIMESTAMP),
-        Column("caller_number", ACCOUNT, account="caller_account"),
+        # On screen, name and number share a cell (the number under the name).
+        Column("caller_number", ACCOUNT, account="caller_account", under="caller"),
         Column("caller", ACCOUNT, account="caller_account"),
         Column("caller_group"),
-        Column("callee_number", ACCOUNT, account="callee_account"),
+        Column("callee_number", ACCOUNT, account="callee_account", under="callee"),
         Column("callee", ACCOUNT, account="callee_account"),
         Column("callee_group"),
         Column("total_duration", DURATION),

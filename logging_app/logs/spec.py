@@ -56,7 +56,9 @@ class Column:
     name of the page, which takes the value as its one argument. `tag`: a boolean field whose truth
     adds a tag after the value. `empty`: what an empty value shows. `listed`: False for a
     field only the detail page shows. `explained`: for CHOICE, the value's tooltip says
-    what the record means (the log's `explain`).
+    what the record means (the log's `explain`). `under`: on the list's screen only, this
+    value is written under that column's value, in its cell (a caller's number under their
+    name); the CSV export and the detail page keep both columns, as the manual has them.
     """
 
     name: str
@@ -69,6 +71,7 @@ class Column:
     empty: str = ""
     listed: bool = True
     explained: bool = False
+    under: str = ""
 
 
 @dataclass(frozen=True)

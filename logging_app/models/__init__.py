@@ -25,6 +25,7 @@ from .console import (
     CdrPolicy,
     ConsoleUserProfile,
     IngestToken,
+    ListColumns,
     OutboxState,
     SiemOutbox,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "IngestToken",
     "InstallMessage",
     "Level",
+    "ListColumns",
     "LogHour",
     "LogRecord",
     "ManualChoices",

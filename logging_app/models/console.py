@@ -115,6 +115,30 @@ class ConsoleUserProfile(models.Model):
         return f"profile of {self.user}"
 
 
+class ListColumns(models.Model):
+    """The columns a user hides on one log's list page (the column chooser).
+
+    The hidden ones, not the shown: a column a log gains later shows until hidden. A saved
+    view can keep the same list of names.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_columns"
+    )
+    log = models.CharField(max_length=64)  # the log's slug
+    hidden = models.JSONField(default=list)  # column names, as in `?sort=`
+
+    class Meta:
+        verbose_name = "list columns"
+        verbose_name_plural = "list columns"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "log"], name="list_columns_one_per_log")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}'s columns of {self.log}"
+
+
 # --- SIEM forwarding outbox ---------------------------------------------------------------
 
 

@@ -11,13 +11,8 @@ from django.utils.timesince import timesince, timeuntil
 
 register = template.Library()
 
-# The quick date ranges of the lists: a label and how far back `since` goes.
-QUICK_RANGES = (
-    ("Last hour", timedelta(hours=1)),
-    ("24 hours", timedelta(hours=24)),
-    ("7 days", timedelta(days=7)),
-    ("30 days", timedelta(days=30)),
-)
+# The filters of a list's one line (the most used); the others are behind "More filters".
+LINE_FILTERS = ("range", "account", "q")
 
 
 def in_zone(moment: datetime, zone: tzinfo | None = None) -> tuple[datetime, bool]:
@@ -90,10 +85,25 @@ def ago(moment: datetime | None) -> SafeString | str:
 
 
 @register.simple_tag
-def quick_ranges() -> list[tuple[str, str]]:
-    """(label, since) for each quick date range, `since` counted back from now."""
-    now = timezone.now()
-    return [(label, filter_time(now - span)) for label, span in QUICK_RANGES]
+def filter_groups(form: forms.Form) -> dict:
+    """A list's filters as its filter bar shows them: `line`, the most used, on one line;
+    `more`, the others, behind "More filters", open when one of them is set or wrong;
+    how many are set (`active`, and of those `more_active`)."""
+    line = [form[name] for name in LINE_FILTERS if name in form.fields]
+    more = [form[name] for name in form.fields if name not in LINE_FILTERS]
+    data = form.data if form.is_bound else {}
+
+    def is_set(field: forms.BoundField) -> bool:
+        return any(str(value).strip() for value in data.getlist(field.name)) if data else False
+
+    more_active = sum(1 for field in more if is_set(field))
+    return {
+        "line": line,
+        "more": more,
+        "active": sum(1 for field in line if is_set(field)) + more_active,
+        "more_active": more_active,
+        "more_open": more_active > 0 or any(field.errors for field in more),
+    }
 
 
 @dataclass(frozen=True)
@@ -106,8 +116,12 @@ class Chip:
 
 
 def _shown(field: forms.Field, value: str) -> str:
+    if hasattr(field, "shown"):  # a field that says its values itself (a time range)
+        return field.shown(value)
     if isinstance(field, forms.DateTimeField):
         return value.replace("T", " ")
+    if isinstance(field.widget, forms.NullBooleanSelect):
+        return {"true": "Yes", "false": "No"}.get(value.lower(), value)
     choices = getattr(field, "choices", None) or getattr(field.widget, "choices", ())
     return str(dict(choices).get(value, value))
 
