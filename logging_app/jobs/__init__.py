@@ -17,6 +17,7 @@ from .forwarding import (
     forward_siem,
     retry_delay,
 )
+from .health import HealthCheckResult, check_health
 from .messages import SECURE_MESSAGE_LIFETIME, ExpireResult, expire_secure_messages
 from .purge import PURGE_BATCH, PurgeResult, purge_logs
 from .sip import ReconcileResult, reconcile_sip_sessions
@@ -31,8 +32,10 @@ __all__ = [
     "SECURE_MESSAGE_LIFETIME",
     "ExpireResult",
     "ForwardResult",
+    "HealthCheckResult",
     "PurgeResult",
     "ReconcileResult",
+    "check_health",
     "expire_secure_messages",
     "forward_siem",
     "purge_logs",
@@ -48,4 +51,5 @@ JOBS: dict[str, Callable[[], object]] = {
     "expire_secure_messages": expire_secure_messages,
     "purge_logs": purge_logs,
     "forward_siem": forward_siem,
+    "check_health": check_health,
 }
