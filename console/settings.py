@@ -348,6 +348,6 @@ JOB_INTERVALS = {
     "reconcile_sip": _env_int("JOB_INTERVAL_RECONCILE_SIP", 60, minimum=1),
     "expire_secure_messages": _env_int("JOB_INTERVAL_EXPIRE_SECURE_MESSAGES", 300, minimum=1),
     "purge_logs": _env_int("JOB_INTERVAL_PURGE_LOGS", 3600, minimum=1),
-    "forward_siem": _env_int("JOB_INTERVAL_FORWARD_SIEM", 10, minimum=1),
     "check_health": _env_int("JOB_INTERVAL_CHECK_HEALTH", 60, minimum=1),
+    "forward_siem": _env_int("JOB_INTERVAL_FORWARD_SIEM", 10, minimum=1),
 }

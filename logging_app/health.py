@@ -38,11 +38,19 @@ CACHE_SECONDS = 10
 CACHE_KEY = "logging_app.health"
 
 
+def _unit(count: int, name: str) -> str:
+    return f"{count} {name}{'' if count == 1 else 's'}"
+
+
 def words(span: timedelta) -> str:
-    """A duration in words, to the second under a minute ("45 seconds", "2 hours, 5 minutes")."""
+    """A duration in words, to the second under an hour ("1 minute, 20 seconds"), else in its
+    two largest units ("2 hours, 5 minutes")."""
     seconds = int(span.total_seconds())
-    if seconds < 60:
-        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    if seconds < 3600:
+        minutes, seconds = divmod(seconds, 60)
+        if not minutes:
+            return _unit(seconds, "second")
+        return _unit(minutes, "minute") + (f", {_unit(seconds, 'second')}" if seconds else "")
     now = datetime.now(UTC)
     # Plain spaces: the words go into Security events' CEF lines too.
     return timesince(now - span, now, depth=2).replace("\xa0", " ")

@@ -167,7 +167,8 @@ def test_it_tells_someone_only_what_they_may_read():
     [
         (timedelta(seconds=1), "1 second"),
         (timedelta(seconds=45), "45 seconds"),
-        (timedelta(minutes=2, seconds=5), "2 minutes"),
+        (timedelta(minutes=1), "1 minute"),
+        (timedelta(minutes=2, seconds=5), "2 minutes, 5 seconds"),
         (timedelta(hours=3, minutes=4), "3 hours, 4 minutes"),
     ],
 )

@@ -77,7 +77,10 @@ def test_it_queues_the_event_for_the_siem():
 
 
 def test_it_records_no_event_before_any_heartbeat():
-    assert check_health().recorded == 0
+    result = check_health()
+
+    assert result.recorded == 0
+    assert str(result) == "check_health: no heartbeat received yet; 0 Security events recorded"
 
 
 def test_it_records_a_silent_log_once_per_silence():
@@ -126,4 +129,4 @@ def test_it_is_a_job_of_the_worker_and_a_command():
     call_command("check_health", stdout=out)
 
     assert JOBS["check_health"] is check_health
-    assert out.getvalue() == ("check_health: no heartbeat for 1 hour; 1 Security events recorded\n")
+    assert out.getvalue() == ("check_health: no heartbeat for 1 hour; 1 Security event recorded\n")

@@ -50,6 +50,7 @@ JOBS: dict[str, Callable[[], object]] = {
     "reconcile_sip": reconcile_sip_sessions,
     "expire_secure_messages": expire_secure_messages,
     "purge_logs": purge_logs,
-    "forward_siem": forward_siem,
+    # Before forwarding, so that its Security events go out in the same cycle.
     "check_health": check_health,
+    "forward_siem": forward_siem,
 }

@@ -33,7 +33,8 @@ class HealthCheckResult:
 
     def __str__(self) -> str:
         found = "; ".join(self.warnings) if self.warnings else "the appliance is healthy"
-        return f"check_health: {found}; {self.recorded} Security events recorded"
+        plural = "" if self.recorded == 1 else "s"
+        return f"check_health: {found}; {self.recorded} Security event{plural} recorded"
 
 
 def _iso(moment: datetime) -> str:
@@ -106,6 +107,8 @@ def check_health(*, now: datetime | None = None) -> HealthCheckResult:
     with transaction.atomic():
         _one_at_a_time()
         health = appliance_health(now=now, fresh=True)
+        if health.no_heartbeat:  # not an outage: nothing to record
+            result.warnings.append("no heartbeat received yet")
         if health.heartbeats_stopped:
             result.warnings.append(f"no heartbeat for {health.heartbeat_age_words}")
             if not _recorded_since(HEARTBEATS_STOPPED, health.last_heartbeat):

@@ -44,7 +44,7 @@ def run_schedule(
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs (reconcile_sip, expire_secure_messages, purge_logs, "
-        "forward_siem, check_health), each on its own interval, until stopped (SIGTERM or "
+        "check_health, forward_siem), each on its own interval, until stopped (SIGTERM or "
         "Ctrl-C)."
     )
 
