@@ -19,6 +19,7 @@ last heartbeat (its (field, time) index). No count, no scan, whatever the rows' 
 jobs/health.py records each warning once as a Security event.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -30,12 +31,16 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from .logs import LOGS, LogSpec
+from .selectors import TooSlow, time_limit_holds, time_limited
 
 # A log's usual gap is the mean gap between this many of its newest records.
 USUAL_SAMPLE = 50
 # Each process reads the health again after this many seconds.
 CACHE_SECONDS = 10
 CACHE_KEY = "logging_app.health"
+# The probes stop after this long (PostgreSQL): a log's table locked by maintenance, or a
+# database under strain, must not hold up every page for its banner.
+TIME_LIMIT_SECONDS = 0.5
 
 
 def _unit(count: int, name: str) -> str:
@@ -80,6 +85,8 @@ class Health:
     heartbeat_log: LogSpec | None  # the log carrying the heartbeats, if any is registered
     last_heartbeat: datetime | None
     logs: tuple[LogHealth, ...]
+    # The probes were stopped by their time limit: nothing is known, nothing is warned of.
+    unknown: bool = False
 
     @property
     def heartbeat_age(self) -> timedelta | None:
@@ -90,7 +97,8 @@ class Health:
     @property
     def no_heartbeat(self) -> bool:
         """No heartbeat has ever been received (or kept)."""
-        return self.heartbeat_log is not None and self.last_heartbeat is None
+        known = not self.unknown
+        return known and self.heartbeat_log is not None and self.last_heartbeat is None
 
     @property
     def heartbeats_stopped(self) -> bool:
@@ -164,7 +172,12 @@ def _probe() -> dict[str, datetime | None]:
     parts = [queryset.query.get_compiler(using=using).as_sql() for queryset in probes.values()]
     sql = "SELECT " + ", ".join(f"({part})" for part, _ in parts)
     params = [param for _, part_params in parts for param in part_params]
-    with connections[using].cursor() as cursor:
+    database = connections[using]
+    # Within a list page's time limit, that limit holds: no statements to set another.
+    limit = time_limited(TIME_LIMIT_SECONDS, using=using)
+    if time_limit_holds.get():
+        limit = nullcontext()
+    with limit, database.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return {name: _moment(value) for name, value in zip(probes, row, strict=True)}
@@ -189,11 +202,15 @@ def appliance_health(*, now: datetime | None = None, fresh: bool = False) -> Hea
     """The health at `now` (default: now), from times at most CACHE_SECONDS old unless
     `fresh`."""
     now = now or timezone.now()
+    expected = timedelta(seconds=settings.HEARTBEAT_EXPECTED_SECONDS)
     times = None if fresh else cache.get(CACHE_KEY)
     if times is None or not {f"{slug}:newest" for slug in LOGS} <= times.keys():
-        times = _probe()
+        try:
+            times = _probe()
+        except TooSlow:
+            # The overview says so; the next page view tries again.
+            return Health(now, expected, _heartbeat_log(), None, (), unknown=True)
         cache.set(CACHE_KEY, times, CACHE_SECONDS)
-    expected = timedelta(seconds=settings.HEARTBEAT_EXPECTED_SECONDS)
     return Health(
         checked=now,
         expected=expected,

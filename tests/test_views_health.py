@@ -9,10 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from logging_app import health
+from logging_app import health, models, selectors
 from logging_app.logs import LOGS
 from tests.factories import make_call_detail_record, make_system_event
 from tests.page import parse
+from tests.test_scale import _locked_by_another_session
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _five_minutes(settings) -> None:
     settings.HEARTBEAT_EXPECTED_SECONDS = 300
+
+
+def health_queries() -> int:
+    """The queries of the appliance's health on a page outside a list's time limit: its
+    probe, and on PostgreSQL its own time limit (here, in a test's transaction, in a
+    savepoint: the savepoint, the setting, its reset and the release)."""
+    return 5 if connection.vendor == "postgresql" else 1
 
 
 def _banner(response) -> str:
@@ -138,4 +146,40 @@ def test_the_health_costs_one_query_a_page_then_none(admin_client):
     with CaptureQueriesContext(connection) as second:
         admin_client.get("/preferences/")
 
-    assert len(first.captured_queries) == len(second.captured_queries) + 1
+    def probes(queries: CaptureQueriesContext) -> list[str]:
+        return [query["sql"] for query in queries if query["sql"].startswith("SELECT (SELECT")]
+
+    # Besides, PostgreSQL sets the probe's time limit (in the test's transaction: in a
+    # savepoint, setting it back after): no other read of the logs.
+    assert len(probes(first)) == 1
+    assert len(first) - len(second) == health_queries()
+    assert probes(second) == []
+
+
+def test_a_locked_log_does_not_hold_up_the_banner(transactional_db, admin_client):
+    if connection.vendor != "postgresql":
+        pytest.skip("the probes' time limit is PostgreSQL's statement timeout")
+    make_system_event(timestamp=timezone.now() - timedelta(hours=2))
+
+    # Maintenance holds a log's table: a page that reads no log answers, without a banner.
+    with _locked_by_another_session(models.CallDetailRecord):
+        response = admin_client.get("/preferences/")
+        assert health.appliance_health().unknown
+
+    assert response.status_code == 200
+    assert _banner(response) == ""
+    # Known again once the table is free: nothing unknown was kept.
+    assert "heartbeats stopped" in _banner(admin_client.get("/preferences/"))
+    assert "could not be read" not in admin_client.get("/").content.decode()
+
+
+def test_the_overview_says_when_the_health_is_not_known(admin_client, monkeypatch):
+    def too_slow() -> None:
+        raise selectors.TooSlow
+
+    monkeypatch.setattr(health, "_probe", too_slow)
+
+    response = admin_client.get("/")
+
+    assert "The appliance's health could not be read just now" in response.content.decode()
+    assert _banner(response) == ""

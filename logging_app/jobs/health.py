@@ -107,6 +107,8 @@ def check_health(*, now: datetime | None = None) -> HealthCheckResult:
     with transaction.atomic():
         _one_at_a_time()
         health = appliance_health(now=now, fresh=True)
+        if health.unknown:
+            result.warnings.append("the health could not be read in time")
         if health.no_heartbeat:  # not an outage: nothing to record
             result.warnings.append("no heartbeat received yet")
         if health.heartbeats_stopped:
