@@ -14,6 +14,12 @@ STAMP := $(VENV)/.installed-requirements-dev.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 ADMIN_USER ?= admin
+# `make run` sends the demo appliance's heartbeat every DEMO_HEARTBEAT seconds (0: none), and
+# warns when none came for DEMO_HEARTBEAT_EXPECTED seconds. `make stop-heartbeats` stops them.
+DEMO_HEARTBEAT ?= 10
+DEMO_HEARTBEAT_EXPECTED ?= 60
+# The demo's seeded records stop where they were made: its logs are not watched for silence.
+DEMO_LOG_SILENCE_FACTOR ?= 0
 PYTEST_ARGS ?=
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/console
 # The benchmark drops and re-creates this database, and only this one.
@@ -31,10 +37,11 @@ print("data" if has_data else "empty")
 endef
 export DB_IS_EMPTY
 
-.PHONY: help venv install run test test-postgres bench lint format clean
+.PHONY: help venv install run stop-heartbeats test test-postgres bench lint format clean
 
 help:
 	@echo "make run            set up everything and serve the console on http://$(HOST):$(PORT)/"
+	@echo "make stop-heartbeats stop the demo appliance's heartbeats (of make run)"
 	@echo "make test           run the whole test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make test-postgres  the same against PostgreSQL ($(POSTGRES_URL))"
 	@echo "make bench          load BENCH_ROWS rows per log into $(BENCH_URL), time the pages"
@@ -61,10 +68,13 @@ $(STAMP): requirements-dev.lock | $(BIN)/python
 
 venv install: $(STAMP)
 
-# The development server, with DEBUG on for every step of it. The sign-in is printed last,
-# framed, once the server answers (by a loop beside it): not lost among the set-up's lines.
-# The server runs in the foreground, where Ctrl-C reaches it.
+# The development server, with DEBUG on for every step of it, beside the worker's jobs and
+# the demo appliance's heartbeats. The sign-in is printed last, framed, once the server
+# answers (by a loop beside it): not lost among the set-up's lines. The server runs in the
+# foreground, where Ctrl-C reaches it; Ctrl-C stops all three.
 run: export DEBUG = 1
+run: export HEARTBEAT_EXPECTED_SECONDS = $(DEMO_HEARTBEAT_EXPECTED)
+run: export LOG_SILENCE_FACTOR = $(DEMO_LOG_SILENCE_FACTOR)
 run: $(STAMP)
 	@echo "Setting up the database (manage.py migrate)."
 	@$(MANAGE) migrate --noinput -v 0
@@ -78,6 +88,9 @@ run: $(STAMP)
 	password="$$($(MANAGE) create_console_user $(ADMIN_USER) --role admin 2>"$$log")" \
 		|| { cat "$$log" >&2; rm -f "$$log"; exit 1; }; \
 	rm -f "$$log"; \
+	trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
+	$(MANAGE) run_worker & \
+	if [ "$(DEMO_HEARTBEAT)" != 0 ]; then $(MANAGE) demo_heartbeat --every $(DEMO_HEARTBEAT) & fi; \
 	{ \
 		up=; \
 		for _ in $$(seq 200); do \
@@ -96,11 +109,19 @@ run: $(STAMP)
 			echo " Password:        unchanged: the one printed when $(ADMIN_USER) was created."; \
 			echo " Forgot it?       $(MANAGE) create_console_user $(ADMIN_USER) --role admin --reset-password"; \
 		fi; \
+		if [ "$(DEMO_HEARTBEAT)" != 0 ]; then \
+			echo " Heartbeats:      every $(DEMO_HEARTBEAT) s; make stop-heartbeats stops them,"; \
+			echo "                  and the banner shows after $(DEMO_HEARTBEAT_EXPECTED) s."; \
+		fi; \
 		echo " Stop with Ctrl-C."; \
 		echo "=================================================================="; \
 		echo; \
 	} & \
-	exec $(MANAGE) runserver $(HOST):$(PORT)
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+# Stops the heartbeats `make run` sends, as if the appliance had gone silent.
+stop-heartbeats: $(STAMP)
+	$(MANAGE) demo_heartbeat --stop
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "logging_app.context_processors.console",
+                "logging_app.context_processors.appliance_health",
             ],
         },
     },
@@ -347,11 +348,19 @@ PARTITION_DAYS = {
 # How far back SIP reconciliation looks for CONNECT/DISCONNECT events still unbound.
 SIP_RECONCILE_LOOKBACK_HOURS = _env_int("SIP_RECONCILE_LOOKBACK_HOURS", 48, minimum=1)
 
+# The appliance's heartbeats (System log): with none for longer than this many seconds, every
+# page shows a warning and check_health records a Security event (logging_app/health.py).
+HEARTBEAT_EXPECTED_SECONDS = _env_int("HEARTBEAT_EXPECTED_SECONDS", 900, minimum=1)
+# A log is silent, and warned about likewise, when nothing came for this many times its usual
+# gap between records (and for longer than the heartbeat interval); 0: never.
+LOG_SILENCE_FACTOR = _env_int("LOG_SILENCE_FACTOR", 10)
+
 # Seconds between two runs of each job in `manage.py run_worker`.
 JOB_INTERVALS = {
     "keep_partitions": _env_int("JOB_INTERVAL_KEEP_PARTITIONS", 3600, minimum=1),
     "reconcile_sip": _env_int("JOB_INTERVAL_RECONCILE_SIP", 60, minimum=1),
     "expire_secure_messages": _env_int("JOB_INTERVAL_EXPIRE_SECURE_MESSAGES", 300, minimum=1),
     "purge_logs": _env_int("JOB_INTERVAL_PURGE_LOGS", 3600, minimum=1),
+    "check_health": _env_int("JOB_INTERVAL_CHECK_HEALTH", 60, minimum=1),
     "forward_siem": _env_int("JOB_INTERVAL_FORWARD_SIEM", 10, minimum=1),
 }

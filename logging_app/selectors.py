@@ -5,6 +5,7 @@ import heapq
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as datetime_time
@@ -608,6 +609,11 @@ class TooSlow(Exception):
     """The page's queries ran past PAGE_TIME_LIMIT_SECONDS and were stopped."""
 
 
+# True inside time_limited(): a query made there (the banner's health) needs no limit of
+# its own.
+time_limit_holds: ContextVar[bool] = ContextVar("time_limit_holds", default=False)
+
+
 @contextmanager
 def time_limited(seconds: float, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """Stop the block's queries on database `using` (a replica, when the page reads from
@@ -630,7 +636,11 @@ def time_limited(seconds: float, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[N
                 [f"{max(1, round(seconds * 1000))}"],
             )
             before, _ = cursor.fetchone()
-            yield
+            holds = time_limit_holds.set(True)
+            try:
+                yield
+            finally:
+                time_limit_holds.reset(holds)
             if nested:  # the setting would outlive the savepoint
                 cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
     except OperationalError as error:

@@ -4,6 +4,7 @@ Those events go through the one ingest service, as the appliance's do.
 """
 
 import uuid
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -56,13 +57,15 @@ def cdr_policy_update(
         )
 
 
-def console_event_record(*, action: str, user: str, extensions: dict) -> models.SecurityEvent:
-    """Store a Security event about `user`'s `action` in this console.
+def console_event_record(
+    *, action: str, user: str, extensions: dict, at: datetime | None = None
+) -> models.SecurityEvent:
+    """Store a Security event about `user`'s `action` in this console, at `at` (now).
 
     `action` names its signature in siem.CONSOLE_SIGNATURES.
     """
     signature = siem.CONSOLE_SIGNATURES[action]
-    now = timezone.now()
+    now = at or timezone.now()
     event_id = uuid.uuid4()
     details = siem.cef_line(
         signature_id=signature.signature_id,

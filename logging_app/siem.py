@@ -29,6 +29,9 @@ CONSOLE_SIGNATURES: dict[str, Signature] = {
     "login_locked_out": Signature(
         "CON-520", "Console sign-in locked out after repeated failures", 8
     ),
+    # Recorded once per outage by the check_health job (jobs/health.py).
+    "heartbeats_stopped": Signature("CON-530", "Appliance heartbeats stopped", 7),
+    "log_silent": Signature("CON-531", "Log silent for much longer than usual", 5),
 }
 
 

@@ -5,9 +5,11 @@ pytest-django's own `admin_client` is the signed-in superuser (the Administrator
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.test import Client
 
 from logging_app import partitions
+from logging_app.health import CACHE_KEY
 from logging_app.logs import LOGS, LogSpec
 from logging_app.roles import SUPPORT
 from tests.ninth_log import NINTH_LOG
@@ -35,6 +37,13 @@ def _fast_password_hashing(settings) -> None:
     # Every signed-in client makes a user; PBKDF2's deliberate slowness (~0.4 s a
     # password) would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_health() -> None:
+    # The appliance's health is kept a few seconds in the cache (logging_app/health.py):
+    # each test reads its own data.
+    cache.delete(CACHE_KEY)
 
 
 def _signed_in(user: User) -> Client:

@@ -37,6 +37,7 @@ def _log_errors() -> list[tuple[str, str]]:
     return [(m.id, m.msg) for m in checks.run_checks() if m.id.startswith("logs.")]
 
 
+@pytest.mark.django_db  # Django's model checks ask the database about JSON fields
 def test_it_finds_nothing_wrong_with_the_consoles_logs():
     assert _log_errors() == []
 

@@ -52,6 +52,7 @@ def test_it_runs_every_job_once(settings):
         "left unbound: 0 ambiguous, 0 unmatched connections",
         "expire_secure_messages: 1 messages ENQUEUED for over 72 h expired",
         "purge_logs: 1 cdr rows deleted",
+        "check_health: no heartbeat received yet; 0 Security events recorded",
         "forward_siem: 1 events sent, 0 failed, 0 waiting",
     ]
     connect.refresh_from_db()

@@ -1,5 +1,6 @@
 """The demo's events on the appliance: Web Sessions, System and Security."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from .. import models, siem
@@ -85,7 +86,7 @@ def system_records(demo: Demo) -> list[dict]:
 
     hour = demo.now.replace(minute=0, second=0, microsecond=0)
     records = [
-        event(hour - timedelta(hours=h), T.HEARTBEAT, L.INFO, "Heartbeat")
+        heartbeat_record(hour - timedelta(hours=h), event_id=demo.uuid())
         for h in range(demo.days * 24)
     ]
     for day in range(demo.days):
@@ -111,6 +112,19 @@ def system_records(demo: Demo) -> list[dict]:
         event(demo.moment(), T.REBOOT, L.ERROR, "Unexpected reboot (watchdog)"),
     ]
     return records
+
+
+def heartbeat_record(moment: datetime, *, event_id: str | None = None) -> dict:
+    """The System log's record of one heartbeat of the appliance, at `moment`."""
+    T, L = models.SystemEventType, models.Level
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "timestamp": iso(moment),
+        "event_type": T.HEARTBEAT,
+        "level": L.INFO,
+        "message": "Heartbeat",
+        "details": "",
+    }
 
 
 def security_records(demo: Demo) -> list[dict]:

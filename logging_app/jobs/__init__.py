@@ -18,6 +18,7 @@ from .forwarding import (
     forward_siem,
     retry_delay,
 )
+from .health import HealthCheckResult, check_health
 from .messages import SECURE_MESSAGE_LIFETIME, ExpireResult, expire_secure_messages
 from .purge import PURGE_BATCH, PurgeResult, purge_logs
 from .sip import ReconcileResult, reconcile_sip_sessions
@@ -32,9 +33,11 @@ __all__ = [
     "SECURE_MESSAGE_LIFETIME",
     "ExpireResult",
     "ForwardResult",
+    "HealthCheckResult",
     "KeepResult",
     "PurgeResult",
     "ReconcileResult",
+    "check_health",
     "expire_secure_messages",
     "forward_siem",
     "keep_partitions",
@@ -51,5 +54,7 @@ JOBS: dict[str, Callable[[], object]] = {
     "reconcile_sip": reconcile_sip_sessions,
     "expire_secure_messages": expire_secure_messages,
     "purge_logs": purge_logs,
+    # Before forwarding, so that its Security events go out in the same cycle.
+    "check_health": check_health,
     "forward_siem": forward_siem,
 }

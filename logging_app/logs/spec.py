@@ -200,6 +200,18 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class Heartbeat:
+    """The log's rows that are the appliance's heartbeats, which say it is alive.
+
+    `lookups` filters them, through a (field, time) index: the last one is one index probe.
+    `record` is the ingest record of one heartbeat at a moment (the demo's live heartbeats).
+    """
+
+    lookups: dict[str, object]
+    record: Callable[[datetime], dict]
+
+
+@dataclass(frozen=True)
 class Chart:
     """An overview chart of the log: its rows per day, stacked by the values of `field`.
 
@@ -287,6 +299,9 @@ class LogSpec:
     outcome: tuple[str, ...] = ()
     # What the account's diagnosis reads from this log (its registration, its messages).
     account_facts: tuple[AccountFact, ...] = ()
+    # The appliance's heartbeats, when this log carries them (the System log): the
+    # overview's health and the banner of every page (logging_app/health.py).
+    heartbeat: Heartbeat | None = None
     # Cut by time on PostgreSQL (the large logs); None: one plain table.
     partitioning: Partitioning | None = None
 

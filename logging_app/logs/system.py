@@ -1,8 +1,8 @@
 """System: events outside the web appliance's own scope (update, reboot, backup, …)."""
 
 from .. import models
-from ..demo.events import system_records
-from .spec import CHOICE, TIMESTAMP, Column, LogSpec, SiemMapping, Signature
+from ..demo.events import heartbeat_record, system_records
+from .spec import CHOICE, TIMESTAMP, Column, Heartbeat, LogSpec, SiemMapping, Signature
 
 SPEC = LogSpec(
     slug="system",
@@ -30,4 +30,7 @@ SPEC = LogSpec(
         cs1_label="eventType",
     ),
     demo=system_records,
+    heartbeat=Heartbeat(
+        lookups={"event_type": models.SystemEventType.HEARTBEAT}, record=heartbeat_record
+    ),
 )

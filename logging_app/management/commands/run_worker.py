@@ -44,7 +44,8 @@ def run_schedule(
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs (reconcile_sip, expire_secure_messages, purge_logs, "
-        "forward_siem), each on its own interval, until stopped (SIGTERM or Ctrl-C)."
+        "check_health, forward_siem), each on its own interval, until stopped (SIGTERM or "
+        "Ctrl-C)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
