@@ -146,10 +146,11 @@ def _by_account(hours: QuerySet, by: str, zone: tzinfo, start, end) -> list[Row]
     together) joined to the account's name, in one query.
     """
     days = models.AccountCallTotal.objects.filter(day__gte=start.date(), day__lt=end.date())
-    summed = _summed(days, "account_id", "account__username").order_by()
-    return [
-        _figures(row, Row(key=row["account__username"], start=start, end=end)) for row in summed
-    ]
+    figures = {row["account_id"]: row for row in _summed(days, "account_id").order_by()}
+    # Apart: grouped by the name as well, PostgreSQL sorted the month's rows to merge them
+    # with the accounts (170 ms at 60,000 rows) instead of hashing them.
+    names = models.Account.objects.filter(pk__in=list(figures)).values_list("pk", "username")
+    return [_figures(figures[pk], Row(key=name, start=start, end=end)) for pk, name in names]
 
 
 _READERS: dict[str, Callable[..., list[Row]]] = {
@@ -165,8 +166,13 @@ def call_statistics(*, by: str, start: datetime, end: datetime, zone: tzinfo) ->
     first, last = counted_range(start, end, by=by)
     hours = models.CallHour.objects.filter(hour__gte=first, hour__lt=last)
     rows = _READERS.get(by, _by_value)(hours, by, zone, first, last)
-    total = Figures()
-    for row in _summed(hours.filter(dimension=Dimension.DISPOSITION)).order_by():
-        _figures(row, total)
+    total = _figures(
+        hours.filter(dimension=Dimension.DISPOSITION).aggregate(
+            n_calls=Sum("calls", default=0),
+            n_answered=Sum("answered", default=0),
+            n_duration=Sum("answered_duration", default=0),
+        ),
+        Figures(),
+    )
     rounded = (first, last) != (start, end + timedelta(seconds=1))
     return Counted(rows=rows, total=total, start=first, end=last, rounded=rounded)
