@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 
 from . import models
@@ -143,14 +143,14 @@ def _by_account(hours: QuerySet, by: str, zone: tzinfo, start, end) -> list[Row]
     accounts is on both their rows, a call of no account on none.
 
     Summed from the account's day totals (one row per account and day, all outcomes
-    together) joined to the account's name, in one query.
+    together), each account's name read once its figures are summed, in one query: grouped
+    by the name as well, PostgreSQL sorted the month's 60,000 rows to merge them with the
+    accounts (170 ms); the names apart, by a list of 2,000 ids, cost 40 ms more.
     """
     days = models.AccountCallTotal.objects.filter(day__gte=start.date(), day__lt=end.date())
-    figures = {row["account_id"]: row for row in _summed(days, "account_id").order_by()}
-    # Apart: grouped by the name as well, PostgreSQL sorted the month's rows to merge them
-    # with the accounts (170 ms at 60,000 rows) instead of hashing them.
-    names = models.Account.objects.filter(pk__in=list(figures)).values_list("pk", "username")
-    return [_figures(figures[pk], Row(key=name, start=start, end=end)) for pk, name in names]
+    name = models.Account.objects.filter(pk=OuterRef("account_id")).values("username")
+    summed = _summed(days, "account_id").annotate(name=Subquery(name.order_by())).order_by()
+    return [_figures(row, Row(key=row["name"], start=start, end=end)) for row in summed]
 
 
 _READERS: dict[str, Callable[..., list[Row]]] = {
