@@ -3,8 +3,10 @@ cause, disposition, day or hour, with calls, answered, ASR and ACD; sortable, as
 chart of the days, each row linking to the CDR list of the calls it counts."""
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from io import StringIO
 from urllib.parse import urlencode
 
@@ -102,22 +104,28 @@ def _label(row: stats.Row, by: str) -> str:
     return row.key or "(none)"
 
 
-def _shown(row: stats.Row, by: str, log) -> ShownRow:
+def _shown(row: stats.Row, by: str, log, span: Callable) -> ShownRow:
     return ShownRow(
         row,
         _label(row, by),
-        _list_url(log.slug, row, by),
+        _list_url(log.slug, row, by, span),
         reverse("account_detail", args=[row.key]) if by == stats.ACCOUNT else "",
     )
 
 
-def _list_url(log: str, row: stats.Row, by: str) -> str:
-    params = {"since": filter_time(row.start), "until": filter_time(row.end - timedelta(seconds=1))}
+def _list_url(log: str, row: stats.Row, by: str, span: Callable) -> str:
+    """The CDR list of the row's calls; `span(start, end)`: the list's since and until."""
+    since, until = span(row.start, row.end)
+    params = {"since": since, "until": until}
     if by in LIST_PARAMS:
         if not row.key:  # no filter selects the calls without a group or route
             return ""
         params[LIST_PARAMS[by]] = row.key
     return f"{reverse('log_list', args=[log])}?{urlencode(params)}"
+
+
+def _span(start: datetime, end: datetime) -> tuple[str, str]:
+    return filter_time(start), filter_time(end - timedelta(seconds=1))
 
 
 def _sorted(rows: list[stats.Row], sort: str, by: str) -> list[stats.Row]:
@@ -192,6 +200,8 @@ def _page_of(request: HttpRequest, ordered: list[stats.Row], page: int, by: str,
     page = min(page, last)
     first = (page - 1) * SHOWN_ROWS
     shown = ordered[first : first + SHOWN_ROWS]
+    # Rows but a day's or an hour's share their range: written once, in the viewer's zone.
+    span = cache(_span)
 
     def url(number: int) -> str:
         query = request.GET.copy()
@@ -199,7 +209,7 @@ def _page_of(request: HttpRequest, ordered: list[stats.Row], page: int, by: str,
         return "?" + _clean_query(query)
 
     return {
-        "rows": [_shown(row, by, log) for row in shown],
+        "rows": [_shown(row, by, log, span) for row in shown],
         "row_count": len(ordered),
         "first_row": first + 1,
         "last_row": first + len(shown),
