@@ -62,13 +62,13 @@ def test_it_pages_through_the_accounts_and_follows_one_to_its_calls(signed_in: P
     page.get_by_role("button", name="Count").click()
 
     shown = page.locator("#rows-shown")
-    expect(shown).to_contain_text(re.compile(r"The top 100 of 1[12]\d accounts"))
-    expect(page.locator("table.statistics tbody tr")).to_have_count(100)
-    page.get_by_role("link", name="Next 100").click()
+    expect(shown).to_contain_text(re.compile(r"The top 50 of 1[12]\d accounts"))
+    expect(page.locator("table.statistics tbody tr")).to_have_count(50)
+    page.get_by_role("link", name="Next 50").click()
 
     expect(page).to_have_url(re.compile(r"page=2"))
-    expect(shown).to_contain_text(re.compile(r"101 to 1[12]\d of 1[12]\d accounts"))
-    expect(page.get_by_role("link", name="Previous 100")).to_be_visible()
+    expect(shown).to_contain_text(re.compile(r"51 to 100 of 1[12]\d accounts"))
+    expect(page.get_by_role("link", name="Previous 50")).to_be_visible()
     row = page.locator("table.statistics tbody tr").last
     account = row.locator("th").inner_text().strip()
     calls = int(row.locator("td").first.inner_text())
