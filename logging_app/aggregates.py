@@ -1,4 +1,5 @@
-"""Figures kept as rows arrive: each account's calls per UTC day, by outcome.
+"""Figures kept as rows arrive: each account's calls per UTC day, by outcome, and the
+same days all outcomes together (what the statistics page sums by account).
 
 The account page's diagnosis (calls, answered, ASR, ACD and hangup causes today, over 7
 and over 30 days) reads them instead of the CDR table, so that it costs the same for an
@@ -20,7 +21,7 @@ elsewhere would need its partial days counted from the CDR table.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -70,9 +71,12 @@ def count_calls(rows: Iterable[Mapping[str, object]], sign: int) -> None:
             counts = tally[account, day, row["disposition"], row["hangup_cause"]]
             counts[_MADE if made else _RECEIVED] += sign
             counts[_MADE_DURATION if made else _RECEIVED_DURATION] += sign * row["call_duration"]
+    totals = _totals(tally)
     add_figures(ACCOUNT_CALL_DAYS, tally)
+    add_figures(ACCOUNT_CALL_TOTALS, totals)
     if sign < 0:
         drop_emptied(ACCOUNT_CALL_DAYS, tally.keys())
+        drop_emptied(ACCOUNT_CALL_TOTALS, totals.keys())
 
 
 _KEY = ("account_id", "day", "disposition", "hangup_cause")
@@ -83,6 +87,42 @@ ACCOUNT_CALL_DAYS = FigureTable(
     types=("bigint[]", "date[]", "text[]", "text[]", "int[]", "int[]", "bigint[]", "bigint[]"),
     emptied=("made", "received"),
 )
+# The same days, all outcomes together (what the statistics page sums by account).
+TOTALS = ("calls", "answered", "answered_duration")
+ACCOUNT_CALL_TOTALS = FigureTable(
+    model=models.AccountCallTotal,
+    key=("account_id", "day"),
+    counters=TOTALS,
+    types=("bigint[]", "date[]", "bigint[]", "bigint[]", "bigint[]"),
+    emptied=("calls",),
+)
+
+
+def _totals(tally: Mapping[tuple, Sequence[int]]) -> dict[tuple, list[int]]:
+    """A tally of call days summed over the outcomes: (account, day) → TOTALS. Made from
+    the call days' tally in memory, so that keeping them reads no row again."""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (account, day, disposition, _cause), counts in tally.items():
+        calls = counts[_MADE] + counts[_RECEIVED]
+        summed = totals[account, day]
+        summed[0] += calls
+        if disposition == ANSWERED:
+            summed[1] += calls
+            summed[2] += counts[_MADE_DURATION] + counts[_RECEIVED_DURATION]
+    return totals
+
+
+def total_call_days_sql(days: str, totals: str) -> str:
+    """SQL: fill the table `totals` from the call days of the table `days` (both quoted),
+    summing each account's day over its outcomes (a rebuild, migration 0014)."""
+    calls = "made + received"
+    answered = f"CASE WHEN disposition = '{ANSWERED}' THEN {{}} ELSE 0 END"
+    return (
+        f"INSERT INTO {totals} (account_id, day, {', '.join(TOTALS)}) "
+        f"SELECT account_id, day, SUM({calls}), SUM({answered.format(calls)}), "
+        f"SUM({answered.format('made_duration + received_duration')}) "
+        f"FROM {days} GROUP BY account_id, day"
+    )
 
 
 def _grouped_calls(table: str) -> str:
@@ -111,10 +151,14 @@ def rebuild_calls() -> int:
     quote = connection.ops.quote_name
     table = quote(models.AccountCallDay._meta.db_table)
     grouped = _grouped_calls(quote(models.CallDetailRecord._meta.db_table))
+    totals = quote(models.AccountCallTotal._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")
         cursor.execute(f"INSERT INTO {table} ({', '.join(_KEY)}, {', '.join(COUNTERS)}) {grouped}")
-        return cursor.rowcount
+        written = cursor.rowcount
+        cursor.execute(f"DELETE FROM {totals}")
+        cursor.execute(total_call_days_sql(table, totals))
+        return written + cursor.rowcount
 
 
 def uncount_calls(rows: QuerySet) -> None:
@@ -136,12 +180,14 @@ def uncount_calls(rows: QuerySet) -> None:
             counts[_MADE if made else _RECEIVED] += row["calls"]
             counts[_MADE_DURATION if made else _RECEIVED_DURATION] += row["duration"]
     take_away(ACCOUNT_CALL_DAYS, tally)
+    take_away(ACCOUNT_CALL_TOTALS, _totals(tally))
 
 
 def forget_calls(start: datetime | None, end: datetime | None) -> None:
     """Delete the figures of the days in [start, end) (UTC midnights; None: unbounded)."""
     days = within("day", start and start.date(), end and end.date())
     models.AccountCallDay.objects.filter(days).delete()
+    models.AccountCallTotal.objects.filter(days).delete()
 
 
 # --- Reading them: an account's calls today, over 7 and over 30 days ---------------------

@@ -11,13 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 
 from . import models
 from .figures import utc_hour
 
-ANSWERED = models.Disposition.ANSWERED
 Dimension = models.CallDimension
 
 # What the calls can be grouped by (`by=`), in the form's order, with the column's title.
@@ -141,21 +140,17 @@ def _by_time(hours: QuerySet, by: str, zone: tzinfo, start, end) -> list[Row]:
 
 def _by_account(hours: QuerySet, by: str, zone: tzinfo, start, end) -> list[Row]:
     """Each account's calls made and received over whole UTC days: a call between two
-    accounts is on both their rows, a call of no account on none."""
-    days = models.AccountCallDay.objects.filter(day__gte=start.date(), day__lt=end.date())
-    answered = Q(disposition=ANSWERED)
-    summed = (
-        days.values("account_id")
-        .annotate(
-            n_calls=Sum(F("made") + F("received")),
-            n_answered=Sum(F("made") + F("received"), filter=answered, default=0),
-            n_duration=Sum(F("made_duration") + F("received_duration"), filter=answered, default=0),
-        )
-        .order_by()
-    )
-    figures = {row["account_id"]: row for row in summed}
-    names = models.Account.objects.filter(pk__in=list(figures)).values_list("pk", "username")
-    return [_figures(figures[pk], Row(key=name, start=start, end=end)) for pk, name in names]
+    accounts is on both their rows, a call of no account on none.
+
+    Summed from the account's day totals (one row per account and day, all outcomes
+    together), each account's name read once its figures are summed, in one query: grouped
+    by the name as well, PostgreSQL sorted the month's 60,000 rows to merge them with the
+    accounts (170 ms); the names apart, by a list of 2,000 ids, cost 40 ms more.
+    """
+    days = models.AccountCallTotal.objects.filter(day__gte=start.date(), day__lt=end.date())
+    name = models.Account.objects.filter(pk=OuterRef("account_id")).values("username")
+    summed = _summed(days, "account_id").annotate(name=Subquery(name.order_by())).order_by()
+    return [_figures(row, Row(key=row["name"], start=start, end=end)) for row in summed]
 
 
 _READERS: dict[str, Callable[..., list[Row]]] = {
@@ -171,8 +166,13 @@ def call_statistics(*, by: str, start: datetime, end: datetime, zone: tzinfo) ->
     first, last = counted_range(start, end, by=by)
     hours = models.CallHour.objects.filter(hour__gte=first, hour__lt=last)
     rows = _READERS.get(by, _by_value)(hours, by, zone, first, last)
-    total = Figures()
-    for row in _summed(hours.filter(dimension=Dimension.DISPOSITION)).order_by():
-        _figures(row, total)
+    total = _figures(
+        hours.filter(dimension=Dimension.DISPOSITION).aggregate(
+            n_calls=Sum("calls", default=0),
+            n_answered=Sum("answered", default=0),
+            n_duration=Sum("answered_duration", default=0),
+        ),
+        Figures(),
+    )
     rounded = (first, last) != (start, end + timedelta(seconds=1))
     return Counted(rows=rows, total=total, start=first, end=last, rounded=rounded)

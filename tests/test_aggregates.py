@@ -163,11 +163,15 @@ def test_rebuilding_writes_what_ingest_kept(capsys):
     _accounts()
     ingest_records(log="cdr", records=_calls(200, seed=5))
     kept = sorted(models.AccountCallDay.objects.values_list(*_COLUMNS))
+    totals = sorted(models.AccountCallTotal.objects.values_list())
 
     call_command("rebuild_aggregates")
 
     assert sorted(models.AccountCallDay.objects.values_list(*_COLUMNS)) == kept
-    assert f"cdr: calls per account and day: {len(kept)} rows" in capsys.readouterr().out
+    assert sorted(models.AccountCallTotal.objects.values_list()) == totals
+    # The call days and their day totals, one row per account and day.
+    written = len(kept) + len(totals)
+    assert f"cdr: calls per account and day: {written} rows" in capsys.readouterr().out
 
 
 _COLUMNS = (

@@ -1,13 +1,17 @@
 """The logs' hours and the calls' hours, kept as rows are stored, merged, expired and
 purged: always what a direct count over the rows says, and what a rebuild writes."""
 
+import importlib
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -30,6 +34,7 @@ def _stored() -> dict[str, set]:
         "hours": set(models.LogHour.objects.values_list("log", "hour", "field", "value", "rows")),
         "calls": set(models.CallHour.objects.values_list()),
         "days": set(models.AccountCallDay.objects.values_list()),
+        "totals": set(models.AccountCallTotal.objects.values_list()),
     }
 
 
@@ -114,5 +119,69 @@ def test_a_rebuild_writes_the_same_figures():
     call_command("rebuild_aggregates")
 
     assert _stored() == kept
-    assert kept["hours"] and kept["calls"] and kept["days"]
+    assert kept["hours"] and kept["calls"] and kept["days"] and kept["totals"]
     assert models.LogHour.objects.filter(log="security").exists()  # rewritten from CDRs
+
+
+def _direct_totals() -> set[tuple]:
+    """Each account's calls made and received per UTC day, counted over the CDR rows:
+    (account, day, calls, answered, answered call duration)."""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for cdr in models.CallDetailRecord.objects.all():
+        answered = cdr.disposition == "ANSWERED"
+        for account in (cdr.caller_account_id, cdr.callee_account_id):
+            if account is not None:
+                counts = totals[account, cdr.call_date.astimezone(UTC).date()]
+                counts[0] += 1
+                counts[1] += answered
+                counts[2] += cdr.call_duration if answered else 0
+    return {(*key, *counts) for key, counts in totals.items()}
+
+
+def _calls_between(numbers: list[str], count: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    calls = []
+    for _ in range(count):
+        disposition = rng.choice(["ANSWERED", "BUSY", "NO_ANSWER"])
+        duration = rng.randrange(1, 600) if disposition == "ANSWERED" else 0
+        calls.append(
+            cdr_report(
+                call_date=(NOW - timedelta(seconds=rng.randrange(8 * 86400))).isoformat(),
+                caller_number=rng.choice(numbers),
+                callee_number=rng.choice(numbers),
+                disposition=disposition,
+                call_duration=duration,
+                total_duration=duration + 5,
+            )
+        )
+    return calls
+
+
+def test_each_accounts_day_totals_are_a_direct_count(settings):
+    numbers = ["+3901", "+3902", "+3999"]
+    calls = _calls_between(numbers, 200, seed=5)
+    ingest_records(log="cdr", records=calls[:150])
+    ingest_records(log="cdr", records=calls[50:])  # a third of them a replay
+    accounts = [
+        {"username": f"u{n}", "virtual_number": number} for n, number in enumerate(numbers[:2])
+    ]
+    ingest_records(log="accounts", records=accounts)  # linked after the calls were stored
+    settings.RETENTION_DAYS = {"cdr": 4}
+    purge_logs(now=NOW)
+
+    stored = set(models.AccountCallTotal.objects.values_list())
+    assert stored and stored == _direct_totals()
+    models.Account.objects.filter(username="u0").delete()
+    assert set(models.AccountCallTotal.objects.values_list()) == _direct_totals()
+
+
+def test_the_migration_totals_the_call_days_stored_before_it():
+    ingest_records(log="accounts", records=[{"username": "u1", "virtual_number": "+3901"}])
+    ingest_records(log="cdr", records=_calls_between(["+3901", "+3999"], 60, seed=6))
+    kept = set(models.AccountCallTotal.objects.values_list())
+    models.AccountCallTotal.objects.all().delete()
+    migration = importlib.import_module("logging_app.migrations.0014_account_call_totals")
+
+    migration.total_stored_call_days(django_apps, SimpleNamespace(connection=connection))
+
+    assert kept and set(models.AccountCallTotal.objects.values_list()) == kept

@@ -160,6 +160,34 @@ def test_the_cdr_policy_drops_old_direct_calls_by_partition_and_keeps_conference
     _figures_are_rebuilt_alike()
 
 
+def test_retention_drops_whole_weeks_of_calls_and_their_accounts_totals(settings):
+    ingest_records(log="accounts", records=[{"username": "olga", "virtual_number": "+3906001"}])
+    weeks = [NOW - timedelta(weeks=n) for n in range(5)]
+    for week in weeks:
+        partitions.keep_partitions(now=week)
+    calls = [
+        cdr_report(call_date=(week - timedelta(hours=hours)).isoformat(), caller_number=caller)
+        for week in weeks
+        for hours in (0, 30)
+        for caller in ("+3906001", "+3906999")
+    ]
+    ingest_records(log="cdr", records=calls)
+    settings.RETENTION_DAYS = {"cdr": 15}
+
+    result = purge_logs(now=NOW)
+
+    assert any(not name.endswith(("_apart", "_rest")) for name in result.dropped)
+    olga = models.Account.objects.get(username="olga")
+    totals = models.AccountCallTotal.objects.filter(account=olga)
+    kept = models.CallDetailRecord.objects.filter(caller_account=olga)
+    assert 0 < kept.count() < len(weeks) * 2
+    assert sum(totals.values_list("calls", flat=True)) == kept.count()
+    assert min(totals.values_list("day", flat=True)) == min(
+        call.date() for call in kept.values_list("call_date", flat=True)
+    )
+    _figures_are_rebuilt_alike()
+
+
 def _figures_are_rebuilt_alike() -> None:
     kept = _stored()
     call_command("rebuild_aggregates")

@@ -215,6 +215,8 @@ def test_it_draws_the_days_as_a_chart(admin_client):
         {"range": "7d", "since": "2026-11-20T10:00"},
         {"sort": "-name"},
         {"export": "pdf"},
+        {"page": "0"},
+        {"page": "next"},
     ],
 )
 def test_it_answers_a_bad_parameter_with_a_form_error(admin_client, query):
@@ -247,3 +249,38 @@ def test_it_needs_a_signed_in_user(client):
 
     assert response.status_code == 302
     assert response.url.startswith("/login/")
+
+
+def test_it_shows_the_top_accounts_a_page_at_a_time(admin_client):
+    accounts = [{"username": f"acct{n:03d}", "virtual_number": f"+3907{n:05d}"} for n in range(70)]
+    ingest_records(log="accounts", records=accounts)
+    # Account n makes n + 1 calls: the order by calls is known, with no ties.
+    calls = [
+        cdr_report(
+            call_date=(NOW - timedelta(hours=1 + k)).isoformat(),
+            caller_number=f"+3907{n:05d}",
+            callee_number="+390699999999",
+        )
+        for n in range(70)
+        for k in range(n + 1)
+    ]
+    ingest_records(log="cdr", records=calls)
+    query = {"range": "7d", "by": "account"}
+
+    first = parse(admin_client.get("/statistics/", query))
+    second_url = first.find("a", rel="next").attrs["href"]
+    second = parse(admin_client.get("/statistics/" + second_url))
+
+    def names(page) -> list[str]:
+        return [th.text for th in page.find("table", cls="statistics").find_all("th", scope="row")]
+
+    assert "The top 50 of 70 accounts" in first.find("p", id="rows-shown").text
+    assert "51 to 70 of 70 accounts" in second.find("p", id="rows-shown").text
+    assert names(first) + names(second) == [f"acct{n:03d}" for n in reversed(range(70))]
+    assert not second.find_all("a", rel="next") and second.find_all("a", rel="prev")
+    assert "page=" not in first.find("p", cls="exports").find("a").attrs["href"]
+    # A page past the last shows the last; a new sort starts at the top.
+    past = parse(admin_client.get("/statistics/", {**query, "page": 9}))
+    assert names(past) == names(second)
+    sort_link = second.find("table", cls="statistics").find("thead").find("a")
+    assert "page=" not in sort_link.attrs["href"]

@@ -13,6 +13,7 @@ from .base import CodeField, EndpointField, LogRecord, ManualChoices
 from .calls import (
     DIRECT_CALL_TYPES,
     AccountCallDay,
+    AccountCallTotal,
     CallDetailRecord,
     CallType,
     Disposition,
@@ -55,6 +56,7 @@ __all__ = [
     "DIRECT_CALL_TYPES",
     "Account",
     "AccountCallDay",
+    "AccountCallTotal",
     "AccountGroup",
     "ActivationMessage",
     "CallDetailRecord",

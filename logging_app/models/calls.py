@@ -154,3 +154,26 @@ class AccountCallDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.day}: {self.made}+{self.received} {self.disposition}"
+
+
+class AccountCallTotal(models.Model):
+    """The calls an account made and received in one UTC day, all outcomes together: what
+    `/statistics/?by=account` sums, one row per account and day (`AccountCallDay` keeps
+    one per outcome as well, a few times as many rows to sum over a month).
+
+    `calls` counts made plus received (a call to oneself twice), `answered` and
+    `answered_duration` those of them ANSWERED. Kept with the account's call days, in the
+    same statements' transaction (logging_app/aggregates.py).
+    """
+
+    pk = models.CompositePrimaryKey("account", "day")
+    account = models.ForeignKey(
+        "Account", on_delete=models.CASCADE, related_name="call_totals", db_constraint=False
+    )
+    day = models.DateField(help_text="UTC.")
+    calls = models.BigIntegerField("calls made and received")
+    answered = models.BigIntegerField("answered calls")
+    answered_duration = models.BigIntegerField(help_text="Seconds of call duration.")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day}: {self.calls} calls, {self.answered} answered"

@@ -37,3 +37,43 @@ def test_it_groups_by_hangup_cause_and_follows_a_row_to_its_calls(signed_in: Pag
     expect(page.get_by_role("heading", level=1)).to_have_text("Call Details Record")
     expect(page.locator("p.count")).to_have_text(f"{calls} record{'' if calls == 1 else 's'}")
     assert set(column(page, "Hangup cause")) == {cause}
+
+
+def test_it_pages_through_the_accounts_and_follows_one_to_its_calls(signed_in: Page):
+    from django.utils import timezone
+
+    from logging_app.ingest import ingest_records
+    from tests.factories import cdr_report
+
+    accounts = [
+        {"username": f"paged{n:03d}", "virtual_number": f"+3907{n:05d}"} for n in range(110)
+    ]
+    ingest_records(log="accounts", records=accounts)
+    now = timezone.now()
+    ingest_records(
+        log="cdr",
+        records=[
+            cdr_report(call_date=now.isoformat(), caller_number=f"+3907{n:05d}") for n in range(110)
+        ],
+    )
+    page = signed_in
+    page.goto("/statistics/?range=7d")
+    page.get_by_label("Grouped by").select_option(label="Account")
+    page.get_by_role("button", name="Count").click()
+
+    shown = page.locator("#rows-shown")
+    expect(shown).to_contain_text(re.compile(r"The top 50 of 1[12]\d accounts"))
+    expect(page.locator("table.statistics tbody tr")).to_have_count(50)
+    page.get_by_role("link", name="Next 50").click()
+
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(shown).to_contain_text(re.compile(r"51 to 100 of 1[12]\d accounts"))
+    expect(page.get_by_role("link", name="Previous 50")).to_be_visible()
+    row = page.locator("table.statistics tbody tr").last
+    account = row.locator("th").inner_text().strip()
+    calls = int(row.locator("td").first.inner_text())
+    row.locator("td a").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Call Details Record")
+    expect(page.locator("p.count")).to_have_text(f"{calls} record{'' if calls == 1 else 's'}")
+    expect(page).to_have_url(re.compile(rf"account={account}"))
