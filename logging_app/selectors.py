@@ -578,19 +578,38 @@ def _planner_estimate(model: type[Model]) -> int | None:
     return row[0] if row and row[1] else None
 
 
-def log_count(queryset: QuerySet, *, cap: int | None = None) -> RowCount:
+def _counted_by_branch(queryset: QuerySet, cap: int, branches: Sequence[Q]) -> int:
+    """How many rows of `queryset` meet any of `branches`, up to `cap` + 1: the ids of
+    each branch's first `cap` + 1 rows, each through its own index, read as one UNION ALL
+    and counted once each. An OR of the branches, counted by PostgreSQL, builds a bitmap of
+    every row of a busy account (10% of 10M CDRs: 80 ms) before it stops at the cap; each
+    branch alone stops at it."""
+    rows = queryset.order_by()
+    members = [rows.filter(branch).values_list("pk", flat=True)[: cap + 1] for branch in branches]
+    if connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        return len(set(members[0].union(*members[1:], all=True).order_by()))
+    return len(set().union(*members))
+
+
+def log_count(
+    queryset: QuerySet, *, cap: int | None = None, branches: Sequence[Q] = ()
+) -> RowCount:
     """How many rows `queryset` has, without ever counting a whole table.
 
     Unfiltered on PostgreSQL: the planner's estimate, when it is past the cap. Otherwise
-    COUNT over at most `cap + 1` rows (a LIMITed subquery), stated as "more than" beyond.
-    The cap is COUNT_CAP unless given.
+    COUNT over at most `cap + 1` rows (a LIMITed subquery), stated as "more than" beyond;
+    given the `branches` of its filter's OR (see `first_rows`), each branch's rows through
+    its own index. The cap is COUNT_CAP unless given.
     """
     cap = COUNT_CAP if cap is None else cap
     if not queryset.query.where:
         estimate = _planner_estimate(queryset.model)
         if estimate is not None and estimate > cap:
             return RowCount(estimate, exact=False, estimate=True)
-    counted = queryset.order_by()[: cap + 1].count()
+    if len(branches) > 1:
+        counted = _counted_by_branch(queryset, cap, branches)
+    else:
+        counted = queryset.order_by()[: cap + 1].count()
     if counted > cap:
         return RowCount(cap, exact=False)
     return RowCount(counted)

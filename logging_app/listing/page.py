@@ -135,7 +135,7 @@ class LogList:
         RequestConfig(self.request, paginate=False).configure(table)  # applies `sort=`
         if not table.order_by or table.order_by[0].bare == self.spec.time_field:
             return table, None, ""
-        count = selectors.log_count(self.queryset)
+        count = selectors.log_count(self.queryset, branches=self._branches)
         if count.exact:
             return table, count, ""
         refused = table.columns[table.order_by[0].bare].header
@@ -204,6 +204,10 @@ class LogList:
         table.keyset = keyset
         return table
 
+    @property
+    def _branches(self) -> tuple:
+        return self.filterset.branches if self.valid else ()
+
     @cached_property
     def budgeted(self) -> bool:
         """Whether the page looks for its rows within a time budget: a free-text search that
@@ -245,7 +249,7 @@ class LogList:
             return selectors.RowCount(len(keyset.rows), exact=not keyset.older)
         if self.sorted and self._ordered[1] is not None:
             return self._ordered[1]
-        return selectors.log_count(self.queryset)
+        return selectors.log_count(self.queryset, branches=self._branches)
 
     # --- Account --------------------------------------------------------------------------
 
