@@ -27,6 +27,7 @@ from .console import (
     IngestToken,
     ListColumns,
     OutboxState,
+    SavedView,
     SiemOutbox,
 )
 from .events import (
@@ -77,6 +78,7 @@ __all__ = [
     "ManualChoices",
     "MessageType",
     "OutboxState",
+    "SavedView",
     "SecureMessage",
     "SecureMessageStatus",
     "SecurityEvent",
