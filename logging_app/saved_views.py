@@ -57,7 +57,7 @@ def saved_view_new(request: HttpRequest, log: str) -> HttpResponse:
     if spec is None:
         raise Http404(f"There is no log called {log!r}.")
     require_view_permission(request, spec.model)
-    form = SaveViewForm(request.POST, spec=spec, owner=request.user)
+    form = SaveViewForm(request.POST, spec=spec, owner=request.user, auto_id="save_view_%s")
     # A setting of one's own, as the column chooser: Support may save views too.
     view = saved_view_create(owner=request.user, form=form) if form.is_valid() else None
     if view is None:

@@ -103,6 +103,7 @@ def _render_list(request: HttpRequest, listing: LogList) -> HttpResponse:
         "save_view_form": SaveViewForm(
             spec=spec,
             owner=request.user,
+            auto_id="save_view_%s",  # beside the filters, a log's own `name` among them
             initial={"query": saved_query(spec, request.GET), "hidden": listing.hidden},
         ),
         "sort_max_rows": f"{selectors.COUNT_CAP:,}",
