@@ -369,3 +369,16 @@ def test_deleting_asks_first(admin_client):
 def test_the_pages_of_views_ask_for_a_sign_in(client):
     for url in ("/views/", "/views/1/", "/views/1/edit/", "/views/1/delete/"):
         assert client.get(url).status_code == 302, url
+
+
+def test_a_view_costs_the_list_no_more_queries(admin_client, django_assert_max_num_queries):
+    from tests.test_views_log_list import MAX_QUERIES_PER_LIST
+
+    for _ in range(30):
+        make_call_detail_record(disposition="BUSY")
+    _save(admin_client)
+
+    with django_assert_max_num_queries(MAX_QUERIES_PER_LIST):
+        response = admin_client.get(f"{CDR}?disposition=BUSY&view={_view().pk}")
+
+    assert "Caller group" not in log_table(response).headers

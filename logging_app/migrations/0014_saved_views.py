@@ -6,29 +6,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('logging_app', '0013_list_columns'),
+        ("logging_app", "0013_list_columns"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SavedView',
+            name="SavedView",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('log', models.CharField(max_length=64)),
-                ('name', models.CharField(max_length=80)),
-                ('query', models.CharField(blank=True, max_length=2000)),
-                ('hidden', models.JSONField(default=list)),
-                ('shared', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_views', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("log", models.CharField(max_length=64)),
+                ("name", models.CharField(max_length=80)),
+                ("query", models.CharField(blank=True, max_length=2000)),
+                ("hidden", models.JSONField(default=list)),
+                ("shared", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saved_views",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'saved view',
-                'ordering': ['log', 'name', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('owner', 'log', 'name'), name='saved_view_name_per_log')],
+                "verbose_name": "saved view",
+                "ordering": ["log", "name", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("owner", "log", "name"), name="saved_view_name_per_log"
+                    )
+                ],
             },
         ),
     ]
