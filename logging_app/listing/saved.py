@@ -5,6 +5,7 @@ Reads (`views_visible`, `view_visible`, `views_menu`), the forms, and the writes
 log: like the column chooser, it is a setting of one's own, which Support may make too.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django import forms
@@ -157,7 +158,7 @@ class SaveViewForm(ViewNameForm):
 # --- Writes -------------------------------------------------------------------------------
 
 
-def _unique(form: forms.Form, write) -> models.SavedView | None:
+def _unique(form: forms.Form, write: Callable[[], models.SavedView]) -> models.SavedView | None:
     """`write()`, or None and a form error when a view of the same name was made meanwhile."""
     try:
         with transaction.atomic():
@@ -185,9 +186,13 @@ def saved_view_create(*, owner: AbstractBaseUser, form: SaveViewForm) -> models.
 def saved_view_update(*, view: models.SavedView, form: ViewNameForm) -> models.SavedView | None:
     """Rename a view, share it or stop sharing it."""
 
+    changes = {"name": form.cleaned_data["name"], "shared": form.cleaned_data["shared"]}
+
     def write() -> models.SavedView:
-        view.name, view.shared = form.cleaned_data["name"], form.cleaned_data["shared"]
-        view.save(update_fields=["name", "shared"])
+        models.SavedView.objects.filter(pk=view.pk).update(**changes)
+        # Only once written: a refused name leaves the view as it was, for its page.
+        for name, value in changes.items():
+            setattr(view, name, value)
         return view
 
     return _unique(form, write)
