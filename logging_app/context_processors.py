@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from . import health
+from .listing.saved import views_menu
 from .logs import LOGS
 
 # The letters `g` then a letter jumps to, taken by the pages outside LOGGING.
@@ -36,9 +37,11 @@ def _menu(slugs: tuple[str, ...]) -> tuple[MenuItem, ...]:
 
 
 def console(request: HttpRequest) -> dict:
-    """The LOGGING menu and the time zone in use, for base.html on every page."""
+    """The LOGGING menu, its saved views (one query, made only when the menu is shown) and
+    the time zone in use, for base.html on every page."""
     return {
         "menu_logs": _menu(tuple(LOGS)),
+        "menu_views": SimpleLazyObject(lambda: views_menu(request.user)),
         "current_time_zone": timezone.get_current_timezone_name(),
     }
 

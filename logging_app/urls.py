@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import accounts, api, calls, statistics, views
+from . import accounts, api, calls, saved_views, statistics, views
 
 
 class NameConverter:
@@ -23,6 +23,11 @@ urlpatterns = [
     path("logging/<slug:log>/", views.log_list, name="log_list"),
     path("logging/<slug:log>/<int:pk>/", views.log_detail, name="log_detail"),
     path("logging/<slug:log>/columns/", views.log_columns, name="log_columns"),
+    path("logging/<slug:log>/views/", saved_views.saved_view_new, name="saved_view_new"),
+    path("views/", saved_views.saved_view_list, name="saved_view_list"),
+    path("views/<int:pk>/", saved_views.saved_view_open, name="saved_view_open"),
+    path("views/<int:pk>/edit/", saved_views.saved_view_edit, name="saved_view_edit"),
+    path("views/<int:pk>/delete/", saved_views.saved_view_remove, name="saved_view_remove"),
     path("calls/<name:call_id>/", calls.call_detail, name="call_detail"),
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<name:username>/", accounts.account_detail, name="account_detail"),

@@ -36,7 +36,8 @@ from .listing.columns import (
     declared_column,
     value_writer,
 )
-from .listing.page import PAGE_SIZES, LogList
+from .listing.page import PAGE_SIZES, VIEW, LogList
+from .listing.saved import SaveViewForm, saved_query
 from .listing.tables import screen_columns, table_for
 from .logs import LOGS, LogSpec
 from .middleware import viewer_time_zone_remember
@@ -97,12 +98,26 @@ def _render_list(request: HttpRequest, listing: LogList) -> HttpResponse:
             spec=spec,
             initial={"shown": [n for n, _ in screen_columns(spec)[1:] if n not in listing.hidden]},
         ),
+        # The chooser saves the viewer's own columns: back on the list, the view's give way.
+        "columns_next": _without_view(request),
+        "save_view_form": SaveViewForm(
+            spec=spec,
+            owner=request.user,
+            auto_id="save_view_%s",  # beside the filters, a log's own `name` among them
+            initial={"query": saved_query(spec, request.GET), "hidden": listing.hidden},
+        ),
         "sort_max_rows": f"{selectors.COUNT_CAP:,}",
         "too_slow": listing.too_slow,
         "time_limit": selectors.PAGE_TIME_LIMIT_SECONDS,
         "live_notice": spec.live_notice() if spec.live_notice else "",
     }
     return render(request, "logging/list.html", context, status=listing.status)
+
+
+def _without_view(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop(VIEW, None)
+    return f"{request.path}?{query.urlencode()}" if query else request.path
 
 
 @require_POST

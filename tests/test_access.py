@@ -411,7 +411,8 @@ def test_it_refuses_every_write_by_support(support, method):
 
     for url in urls:
         response = getattr(support, method)(url)
-        assert response.status_code in (302, 403, 404, 405), url
+        # 400: a setting of Support's own (a saved view) refused without its name.
+        assert response.status_code in (302, 400, 403, 404, 405), url
 
     assert _row_counts() == before
 

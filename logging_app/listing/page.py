@@ -18,6 +18,7 @@ from ..logs.spec import LogSpec
 from .chooser import hidden_columns
 from .export import export_lines, export_response
 from .filters import filterset_for
+from .saved import view_hidden_columns, view_visible
 from .tables import KeysetRows, LogTable, screen_table_for, table_for
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -26,13 +27,15 @@ PAGE_SIZES = (25, 50, 100, 200)
 MAX_PAGE = 10**9
 # Query-string keys of the list besides the filters (as the admin's constants).
 SORT = "sort"
+VIEW = "view"
 
 
 class ListOptionsForm(forms.Form):
     """The list parameters that are not filters: paging, page size and export format.
 
     `before` and `after` are keyset cursors (see selectors.Cursor) for the default order;
-    `page` numbers pages only when the list is sorted by a column.
+    `page` numbers pages only when the list is sorted by a column. `view` shows the columns
+    of a saved view (its filters are in the rest of the query string).
     """
 
     per_page = forms.TypedChoiceField(
@@ -42,6 +45,7 @@ class ListOptionsForm(forms.Form):
     before = forms.CharField(required=False, max_length=64)
     after = forms.CharField(required=False, max_length=64)
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+    view = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
     def __init__(self, *args, log: LogSpec, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -94,8 +98,25 @@ class LogList:
             self.filterset.qs if self.valid else self.filterset.queryset.none()
         )
         self.too_slow = False
-        # The columns the viewer hides (the column chooser): one small read.
-        self.hidden = hidden_columns(request.user, spec)
+        self.view = self._saved_view()
+        # The columns the viewer hides (the column chooser's, or the view's): one small read.
+        if self.view is not None:
+            self.hidden = view_hidden_columns(self.view, spec)
+        else:
+            self.hidden = hidden_columns(request.user, spec)
+
+    def _saved_view(self) -> models.SavedView | None:
+        """The saved view `view=` names, if the viewer may open it on this list; else a
+        form error."""
+        pk = self.options.cleaned_data.get(VIEW) if self.options.is_valid() else None
+        if not pk:
+            return None
+        view = view_visible(self.request.user, pk, log=self.spec.slug)
+        if view is None:
+            self.options.add_error(VIEW, "Not a saved view of this list that you can open.")
+            self.valid = False
+            self.queryset = self.filterset.queryset.none()
+        return view
 
     def _screen_table(self, data) -> LogTable:
         """The page's table of `data`: the screen's columns, less those the viewer hides."""

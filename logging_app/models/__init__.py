@@ -28,6 +28,7 @@ from .console import (
     IngestToken,
     ListColumns,
     OutboxState,
+    SavedView,
     SiemOutbox,
 )
 from .events import (
@@ -79,6 +80,7 @@ __all__ = [
     "ManualChoices",
     "MessageType",
     "OutboxState",
+    "SavedView",
     "SecureMessage",
     "SecureMessageStatus",
     "SecurityEvent",

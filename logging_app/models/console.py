@@ -139,6 +139,38 @@ class ListColumns(models.Model):
         return f"{self.user}'s columns of {self.log}"
 
 
+class SavedView(models.Model):
+    """A list as a user saved it under a name: its query string and the columns it hides.
+
+    The query keeps the filters, `range`, `sort` and `per_page`, never a position in the
+    list (`before`, `after`, `page`) nor an export. Shared, every user who may view the log
+    opens it; only its owner (or an administrator) renames or deletes it.
+    """
+
+    NAME_LENGTH = 80
+    QUERY_LENGTH = 2000
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    log = models.CharField(max_length=64)  # the log's slug
+    name = models.CharField(max_length=NAME_LENGTH)
+    query = models.CharField(max_length=QUERY_LENGTH, blank=True)  # without the leading "?"
+    hidden = models.JSONField(default=list)  # column names, as ListColumns.hidden
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "saved view"
+        ordering = ["log", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "log", "name"], name="saved_view_name_per_log")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.log})"
+
+
 # --- SIEM forwarding outbox ---------------------------------------------------------------
 
 
