@@ -1,7 +1,8 @@
 """Read replicas: page views read from a PostgreSQL streaming replica, the rest the primary.
 
-The replica is a real one, made here of the test database's own server by pg_basebackup,
-and running for this module's tests. That needs PostgreSQL's server binaries on this
+The replica is a real one, made here of the test database's own server by pg_basebackup
+(tests/replica_server.py, which benchmarks/replica_lag.py uses too), and running for this
+module's tests. That needs PostgreSQL's server binaries on this
 machine and replication connections to the server: when its pg_hba.conf allows none from
 here, a rule allowing them is added for the run and taken out after (which needs the right
 to write the file, as root). Without them the tests skip, and fail in CI (CI=true). On
