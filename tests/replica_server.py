@@ -188,7 +188,13 @@ class ReplicaServer:
 
     @contextmanager
     def replay_paused(self) -> Iterator[None]:
-        """The replica lags: what the primary commits in the block, it does not show yet."""
+        """The replica lags: what the primary commits in the block, it does not show yet.
+
+        Caught up first: paused halfway through a transaction it replays (a test database's
+        TRUNCATE, say), the replica would hold that transaction's locks for the whole block,
+        and a page reading the table there would wait for ever.
+        """
+        self.caught_up()
         query(self.params, "SELECT pg_wal_replay_pause()")
         try:
             yield
