@@ -28,6 +28,9 @@ import psycopg
 # The OS user PostgreSQL runs as when this runs as root (the server refuses root).
 SERVER_USER = "postgres"
 WAIT_SECONDS = 60
+# A new replica first syncs the copied files, then replays the WAL written during the copy
+# before it takes connections: minutes, when the primary was busy meanwhile.
+START_SECONDS = 600
 # A standby needs these at least as high as its primary has them.
 MATCHED_SETTINGS = [
     "max_connections",
@@ -164,7 +167,7 @@ class ReplicaServer:
         started = self.run(
             self.bindir / "pg_ctl",
             *("-D", self.data, "-o", self.options, "-l", self.directory / "server.log"),
-            *("-w", "-t", str(WAIT_SECONDS), "start"),
+            *("-w", "-t", str(START_SECONDS), "start"),
         )
         if started.returncode:
             log = (self.directory / "server.log").read_text(errors="replace")
@@ -252,7 +255,7 @@ def start_replica(stack: ExitStack, primary: dict, mark: str) -> ReplicaServer:
     # Registered first: a start that timed out may still have left a server running.
     stack.callback(server.stop)
     server.start()
-    server.caught_up()
+    server.caught_up(timeout=START_SECONDS)
     if query(server.params, "SELECT pg_is_in_recovery()") is not True:
         raise RuntimeError(f"The server on port {port} is not a standby")
     return server
