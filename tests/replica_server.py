@@ -103,6 +103,26 @@ def _as_server_user(directory: Path) -> dict:
     }
 
 
+TEMPORARY = "for its run only"
+
+
+def _allowed_for_good(primary: dict) -> bool:
+    """Whether pg_hba.conf lets replication in by a rule of its own, not a run's marked one.
+
+    A replica that relied on another run's line would stop streaming once that run ends and
+    takes it out. When the file cannot be read, the base backup's answer tells.
+    """
+    try:
+        lines = Path(query(primary, "SHOW hba_file")).read_text().splitlines()
+    except OSError:
+        return True
+    for line in lines:
+        fields = line.split("#", 1)[0].split()
+        if len(fields) > 1 and "replication" in fields[1].split(",") and TEMPORARY not in line:
+            return True
+    return False
+
+
 @contextmanager
 def _replication_rule(primary: dict, mark: str) -> Iterator[None]:
     """Let this machine connect to the primary for replication, for the block's time."""
@@ -111,7 +131,7 @@ def _replication_rule(primary: dict, mark: str) -> Iterator[None]:
         rule = f"local replication {primary['user']} trust"
     else:
         rule = f"host replication {primary['user']} {address}/{128 if ':' in address else 32} trust"
-    line = f"{rule} # {mark}, for its run only (pid {os.getpid()})"
+    line = f"{rule} # {mark}, {TEMPORARY} (pid {os.getpid()})"
     hba = Path(query(primary, "SHOW hba_file"))
     try:
         # First, so that no rule for replication above it refuses the connection.
@@ -233,9 +253,14 @@ def start_replica(stack: ExitStack, primary: dict, mark: str) -> ReplicaServer:
     )
     server = ReplicaServer(bindir, directory, port, options, as_user, primary, name)
 
-    backup = server.base_backup()
-    if backup.returncode and "no pg_hba.conf entry for replication" in backup.stderr:
+    refused = "no pg_hba.conf entry for replication"
+    ruled = not _allowed_for_good(primary)
+    if ruled:
         stack.enter_context(_replication_rule(primary, mark))
+    backup = server.base_backup()
+    if backup.returncode and refused in backup.stderr:
+        if not ruled:
+            stack.enter_context(_replication_rule(primary, mark))
         deadline = time.monotonic() + 10
         while (backup := server.base_backup()).returncode and time.monotonic() < deadline:
             time.sleep(0.5)  # the server reloads pg_hba.conf in a moment
