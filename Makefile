@@ -27,6 +27,10 @@ BENCH_URL ?= postgres://postgres@127.0.0.1:5432/console_bench
 BENCH_ROWS ?= 1000000
 # More options of benchmarks/run.py, e.g. BENCH_ARGS="--purge-days 30" or "--skip-load".
 BENCH_ARGS ?=
+# `make bench-replica` drops and re-creates this one (and drops it again at the end).
+BENCH_REPLICA_URL ?= postgres://postgres@127.0.0.1:5432/console_bench_replica
+# More options of benchmarks/replica_lag.py, e.g. BENCH_REPLICA_ARGS="--max-cluster-gb 20".
+BENCH_REPLICA_ARGS ?=
 
 # Prints "empty" when no account and no log row is stored yet: `make run` then loads demo data.
 define DB_IS_EMPTY
@@ -37,7 +41,7 @@ print("data" if has_data else "empty")
 endef
 export DB_IS_EMPTY
 
-.PHONY: help venv install run stop-heartbeats test test-postgres bench lint format clean
+.PHONY: help venv install run stop-heartbeats test test-postgres bench bench-replica lint format clean
 
 help:
 	@echo "make run            set up everything and serve the console on http://$(HOST):$(PORT)/"
@@ -45,6 +49,7 @@ help:
 	@echo "make test           run the whole test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make test-postgres  the same against PostgreSQL ($(POSTGRES_URL))"
 	@echo "make bench          load BENCH_ROWS rows per log into $(BENCH_URL), time the pages"
+	@echo "make bench-replica  a streaming replica's lag while BENCH_ROWS CDRs are ingested"
 	@echo "make lint           ruff check and ruff format --check"
 	@echo "make format         ruff check --fix, then ruff format"
 	@echo "make venv           create $(VENV) and install requirements-dev.lock"
@@ -132,6 +137,12 @@ test-postgres:
 # Performance is measured here, not by timed tests (DESIGN, Quality bars); see docs/benchmarks.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --rows $(BENCH_ROWS) --database-url $(BENCH_URL) $(BENCH_ARGS)
+
+# Starts a replica of the whole server (needs its binaries, and root or a replication rule in
+# pg_hba.conf); see docs/benchmarks.md, "Replica lag while ingesting".
+bench-replica: $(STAMP)
+	$(BIN)/python benchmarks/replica_lag.py --rows $(BENCH_ROWS) \
+		--database-url $(BENCH_REPLICA_URL) $(BENCH_REPLICA_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

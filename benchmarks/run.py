@@ -232,7 +232,13 @@ def _partitions_for(start: datetime, end: datetime) -> None:
         moment += timedelta(days=1)
 
 
-def _load(rows: int, end: datetime, logs: list[str]) -> list[Loaded]:
+def _load(
+    rows: int,
+    end: datetime,
+    logs: list[str],
+    on_batch: Callable[[str, list[dict]], None] | None = None,
+) -> list[Loaded]:
+    """Load `rows` records into each of `logs`; `on_batch(log, records)` after each commit."""
     from logging_app.ingest import ingest_records
 
     accounts = [
@@ -256,6 +262,8 @@ def _load(rows: int, end: datetime, logs: list[str]) -> list[Loaded]:
             result = ingest_records(log=log, records=chunk)
             seconds = time.perf_counter() - started
             assert result.accepted == len(chunk), result.as_dict() | {"rejected": "…"}
+            if on_batch is not None:
+                on_batch(log, chunk)
             spent += seconds
             if done >= rows - rows // 10:
                 last_rows, last_spent = last_rows + len(chunk), last_spent + seconds

@@ -1,7 +1,8 @@
 """Read replicas: page views read from a PostgreSQL streaming replica, the rest the primary.
 
-The replica is a real one, made here of the test database's own server by pg_basebackup,
-and running for this module's tests. That needs PostgreSQL's server binaries on this
+The replica is a real one, made here of the test database's own server by pg_basebackup
+(tests/replica_server.py, which benchmarks/replica_lag.py uses too), and running for this
+module's tests. That needs PostgreSQL's server binaries on this
 machine and replication connections to the server: when its pg_hba.conf allows none from
 here, a rule allowing them is added for the run and taken out after (which needs the right
 to write the file, as root). Without them the tests skip, and fail in CI (CI=true). On
@@ -10,21 +11,15 @@ SQLite they skip: replicas are PostgreSQL's. The settings' tests run on both.
 
 import copy
 import os
-import pwd
 import re
 import runpy
-import shutil
 import socket
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
@@ -36,13 +31,10 @@ from logging_app import models, replicas, selectors
 from logging_app.tokens import ingest_token_create
 from tests.factories import make_account, make_call_detail_record, make_system_event
 from tests.page import csv_rows, log_table, main_text
+from tests.replica_server import ReplicaServer, ReplicaUnavailable, start_replica
 
 ALIAS = "replica1"
 ROUTERS = ["logging_app.replicas.ReplicaRouter"]
-# The OS user PostgreSQL runs as when the tests run as root (the server refuses root).
-SERVER_USER = "postgres"
-HBA_MARK = "# tests/test_replicas.py, for its run only"
-WAIT_SECONDS = 60
 
 with_replica = pytest.mark.django_db(transaction=True, databases=["default", ALIAS])
 
@@ -56,150 +48,6 @@ def _unavailable(reason: str) -> None:
 # --- The replica server ----------------------------------------------------------------------
 
 
-def _query(params: dict, sql: str, args: tuple = ()) -> object:
-    with psycopg.connect(**params, autocommit=True) as conn:
-        return conn.execute(sql, args).fetchone()[0]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server_binaries(major: int) -> Path:
-    """The directory of pg_ctl and pg_basebackup of the server's major version."""
-    candidates = [Path(f"/usr/lib/postgresql/{major}/bin")]
-    if pg_config := shutil.which("pg_config"):
-        found = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
-        candidates.append(Path(found.stdout.strip()))
-    if pg_ctl := shutil.which("pg_ctl"):
-        candidates.append(Path(pg_ctl).resolve().parent)
-    for bindir in candidates:
-        if (bindir / "pg_ctl").is_file() and (bindir / "pg_basebackup").is_file():
-            version = subprocess.run(
-                [bindir / "pg_ctl", "--version"], capture_output=True, text=True
-            ).stdout
-            if re.search(rf"\b{major}\.", version):
-                return bindir
-    _unavailable(
-        f"No PostgreSQL {major} server binaries (pg_ctl, pg_basebackup) on this machine "
-        f"(looked in {', '.join(map(str, candidates))})"
-    )
-
-
-def _as_server_user(directory: Path) -> dict:
-    """subprocess.run's arguments to run a command as the server's OS user, in `directory`."""
-    if os.geteuid() != 0:
-        return {"cwd": directory}
-    try:
-        account = pwd.getpwnam(SERVER_USER)
-    except KeyError:
-        _unavailable(f"Running as root, and there is no {SERVER_USER} user to run PostgreSQL")
-    os.chown(directory, account.pw_uid, account.pw_gid)
-    return {
-        "cwd": directory,
-        "user": account.pw_uid,
-        "group": account.pw_gid,
-        "extra_groups": [],
-        "env": {**os.environ, "HOME": account.pw_dir, "USER": SERVER_USER},
-    }
-
-
-@contextmanager
-def _replication_rule(primary: dict) -> Iterator[None]:
-    """Let this machine connect to the primary for replication, for the block's time."""
-    address = _query(primary, "SELECT host(inet_client_addr())")
-    if address is None:
-        rule = f"local replication {primary['user']} trust"
-    else:
-        rule = f"host replication {primary['user']} {address}/{128 if ':' in address else 32} trust"
-    line = f"{rule} {HBA_MARK} (pid {os.getpid()})"
-    hba = Path(_query(primary, "SHOW hba_file"))
-    try:
-        # First, so that no rule for replication above it refuses the connection.
-        hba.write_text(f"{line}\n{hba.read_text()}")
-    except OSError as error:
-        _unavailable(
-            f"PostgreSQL allows no replication connection from here, and {hba} cannot take "
-            f"one for the tests ({error}); add to it: {rule}"
-        )
-    try:
-        _query(primary, "SELECT pg_reload_conf()")
-        yield
-    finally:
-        kept = [kept for kept in hba.read_text().splitlines() if kept != line]
-        hba.write_text("".join(f"{kept}\n" for kept in kept))
-        _query(primary, "SELECT pg_reload_conf()")
-
-
-@dataclass
-class ReplicaServer:
-    """A hot standby of the primary, streaming its WAL, on a port of its own."""
-
-    bindir: Path
-    directory: Path
-    port: int
-    options: str  # the server's command-line options
-    as_user: dict
-    primary: dict  # psycopg's connection parameters, of the test database
-
-    @property
-    def data(self) -> Path:
-        return self.directory / "data"
-
-    @property
-    def params(self) -> dict:
-        return {**self.primary, "host": "127.0.0.1", "port": self.port}
-
-    def run(self, *args) -> subprocess.CompletedProcess:
-        return subprocess.run(args, capture_output=True, text=True, **self.as_user)
-
-    def base_backup(self) -> subprocess.CompletedProcess:
-        shutil.rmtree(self.data, ignore_errors=True)
-        primary = self.primary
-        # -R: a standby, following the primary; -c fast: no wait for a spread checkpoint.
-        return self.run(
-            self.bindir / "pg_basebackup",
-            *("-h", primary["host"], "-p", str(primary["port"]), "-U", primary["user"]),
-            *("-D", self.data, "-R", "-X", "stream", "-c", "fast", "--no-sync"),
-        )
-
-    def start(self) -> None:
-        started = self.run(
-            self.bindir / "pg_ctl",
-            *("-D", self.data, "-o", self.options, "-l", self.directory / "server.log"),
-            *("-w", "-t", str(WAIT_SECONDS), "start"),
-        )
-        if started.returncode:
-            log = (self.directory / "server.log").read_text(errors="replace")
-            raise RuntimeError(f"The replica did not start: {started.stderr}\n{log}")
-
-    def stop(self) -> None:
-        self.run(self.bindir / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
-
-    def running(self) -> bool:
-        return self.run(self.bindir / "pg_ctl", "-D", self.data, "status").returncode == 0
-
-    def caught_up(self) -> None:
-        """Wait until the replica has replayed all that the primary has written so far."""
-        target = _query(self.primary, "SELECT pg_current_wal_lsn()::text")
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not _query(self.params, "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"The replica has not replayed the WAL up to {target}")
-            time.sleep(0.05)
-
-    @contextmanager
-    def replay_paused(self) -> Iterator[None]:
-        """The replica lags: what the primary commits in the block, it does not show yet."""
-        _query(self.params, "SELECT pg_wal_replay_pause()")
-        try:
-            yield
-        finally:
-            _query(self.params, "SELECT pg_wal_replay_resume()")
-
-
 def _replica_server_started(stack: ExitStack) -> ReplicaServer:
     settings_dict = connection.settings_dict
     primary = {
@@ -209,58 +57,10 @@ def _replica_server_started(stack: ExitStack) -> ReplicaServer:
         "password": settings_dict["PASSWORD"] or None,
         "dbname": settings_dict["NAME"],  # the test database, made by now
     }
-    major = int(_query(primary, "SELECT current_setting('server_version_num')")) // 10000
-    bindir = _server_binaries(major)
-    directory = Path(tempfile.mkdtemp(prefix="console-replica-"))
-    stack.callback(shutil.rmtree, directory, ignore_errors=True)
-    as_user = _as_server_user(directory)
-    if primary["password"]:
-        as_user["env"] = {**as_user.get("env", os.environ), "PGPASSWORD": primary["password"]}
-
-    # A standby needs these at least as high as its primary has them.
-    names = [
-        "max_connections",
-        "max_worker_processes",
-        "max_wal_senders",
-        "max_prepared_transactions",
-        "max_locks_per_transaction",
-    ]
-    needed = [f"-c {name}={_query(primary, f'SHOW {name}')}" for name in names]
-    port = _free_port()
-    options = " ".join(
-        [
-            f"-p {port} -k {directory} -c listen_addresses=127.0.0.1",
-            # The primary's own settings come along in postgresql.auto.conf; not its memory.
-            "-c shared_buffers=128MB -c hot_standby=on",
-            *needed,
-        ]
-    )
-    server = ReplicaServer(bindir, directory, port, options, as_user, primary)
-
-    backup = server.base_backup()
-    if backup.returncode and "no pg_hba.conf entry for replication" in backup.stderr:
-        stack.enter_context(_replication_rule(primary))
-        deadline = time.monotonic() + 10
-        while (backup := server.base_backup()).returncode and time.monotonic() < deadline:
-            time.sleep(0.5)  # the server reloads pg_hba.conf in a moment
-    if backup.returncode:
-        raise RuntimeError(f"pg_basebackup failed: {backup.stderr}")
-    # Debian keeps the server's configuration outside its data directory: the replica gets
-    # its own, letting in connections from this machine only.
-    for name, text in [
-        ("postgresql.conf", ""),
-        ("pg_ident.conf", ""),
-        ("pg_hba.conf", "local all all trust\nhost all all 127.0.0.1/32 trust\n"),
-    ]:
-        (server.data / name).write_text(text)
-        if "user" in as_user:
-            os.chown(server.data / name, as_user["user"], as_user["group"])
-
-    server.start()
-    stack.callback(server.stop)
-    server.caught_up()
-    assert _query(server.params, "SELECT pg_is_in_recovery()") is True
-    return server
+    try:
+        return start_replica(stack, primary, mark="tests/test_replicas.py")
+    except ReplicaUnavailable as unavailable:
+        _unavailable(str(unavailable))
 
 
 def _forget_connection(alias: str) -> None:
