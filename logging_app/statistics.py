@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from . import call_statistics as stats
 from . import charts, models
-from .listing.filters import InstantField
+from .listing.filters import TIME_FORMAT, InstantField, TimeInput
 from .logs import log_for_model
 from .templatetags.console import filter_time, local_time
 from .views import require_view_permission
@@ -51,12 +51,19 @@ LIST_PARAMS = {
 }
 # The ends of the calendar a range is held within: a whole hour (day) either side is left.
 _FIRST, _LAST = datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
-_DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1})
+
+
+# A time as every page writes one (Y-m-d H:i:s, in the viewer's zone), as the lists' filters.
+_TIME_WIDGET = TimeInput(
+    format=TIME_FORMAT,
+    attrs={"class": "when", "placeholder": "YYYY-MM-DD hh:mm:ss", "autocomplete": "off"},
+)
 
 
 class StatisticsForm(forms.Form):
-    since = InstantField(required=False, label="Since", widget=_DATETIME_WIDGET)
-    until = InstantField(required=False, label="Until", widget=_DATETIME_WIDGET)
+    # Written as every page writes a time (Y-m-d H:i:s), in the viewer's zone.
+    since = InstantField(required=False, label="Since", widget=_TIME_WIDGET)
+    until = InstantField(required=False, label="Until", widget=_TIME_WIDGET)
     range = forms.ChoiceField(
         required=False, choices=[("", "—")] + [(k, v[0]) for k, v in QUICK_RANGES.items()]
     )
