@@ -30,7 +30,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from . import models
-from .figures import FigureTable, add_figures, drop_emptied, take_away, within
+from .figures import CallRates, FigureTable, add_figures, drop_emptied, take_away, within
 
 # A CDR's links, and whether the linked account made the call (else received it).
 CALL_LINKS = (("caller_account_id", True), ("callee_account_id", False))
@@ -199,7 +199,7 @@ TOP_CAUSES = 3
 
 
 @dataclass
-class CallWindow:
+class CallWindow(CallRates):
     """An account's calls since `since`, by Disposition and Hangup Cause."""
 
     label: str
@@ -213,16 +213,6 @@ class CallWindow:
     @property
     def calls(self) -> int:
         return self.made + self.received
-
-    @property
-    def asr(self) -> float | None:
-        """Answer-seizure ratio: answered calls over all calls, in percent."""
-        return 100 * self.answered / self.calls if self.calls else None
-
-    @property
-    def acd(self) -> int | None:
-        """Average call duration of the answered calls, in whole seconds."""
-        return round(self.answered_duration / self.answered) if self.answered else None
 
     @property
     def top_causes(self) -> list[tuple[str, int]]:

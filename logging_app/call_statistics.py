@@ -15,7 +15,7 @@ from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 
 from . import models
-from .figures import utc_hour
+from .figures import CallRates, utc_hour
 
 Dimension = models.CallDimension
 
@@ -33,22 +33,12 @@ GROUPINGS = {
 
 
 @dataclass
-class Figures:
+class Figures(CallRates):
     """Calls, answered calls and their call duration: what ASR and ACD are made of."""
 
     calls: int = 0
     answered: int = 0
     answered_duration: int = 0
-
-    @property
-    def asr(self) -> float | None:
-        """Answer-seizure ratio: answered calls over all calls, in percent."""
-        return 100 * self.answered / self.calls if self.calls else None
-
-    @property
-    def acd(self) -> int | None:
-        """Average call duration of the answered calls, in whole seconds."""
-        return round(self.answered_duration / self.answered) if self.answered else None
 
 
 @dataclass

@@ -129,6 +129,25 @@ def drop_emptied(table: FigureTable, keys: Iterable[tuple]) -> None:
         table.model.objects.filter(matching, emptied).delete()
 
 
+class CallRates:
+    """ASR and ACD of figures that have `calls`, `answered` and `answered_duration`: the
+    statistics' rows and the account page's windows alike."""
+
+    calls: int
+    answered: int
+    answered_duration: int
+
+    @property
+    def asr(self) -> float | None:
+        """Answer-seizure ratio: answered calls over all calls, in percent."""
+        return 100 * self.answered / self.calls if self.calls else None
+
+    @property
+    def acd(self) -> int | None:
+        """Average call duration of the answered calls, in whole seconds."""
+        return round(self.answered_duration / self.answered) if self.answered else None
+
+
 def take_away(table: FigureTable, tally: Mapping[tuple, Sequence[int]]) -> None:
     """Take the counters of `tally` (key → counters) away from the stored rows, deleting
     those that then count nothing."""

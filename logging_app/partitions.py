@@ -38,6 +38,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.db.models.sql.where import AND, WhereNode
 
+from .figures import within
 from .logs import LOGS, LogSpec
 
 # Periods are counted from a Monday, so that 7-day partitions are calendar weeks.
@@ -267,7 +268,9 @@ def _drop(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart:
         for aggregate in spec.aggregates:
             if apart:
                 field, values = spec.partitioning.apart
-                period = Q(**{f"{field}__in": values}) & _period(spec, partition)
+                period = Q(**{f"{field}__in": values}) & within(
+                    spec.time_field, partition.start, partition.end
+                )
                 aggregate.uncount(spec.model._base_manager.filter(period))
             else:
                 aggregate.forget(partition.start, partition.end)
@@ -275,15 +278,6 @@ def _drop(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart:
         cursor.execute(f"ALTER TABLE {_quote(parent)} DETACH PARTITION {_quote(name)}")
         cursor.execute(f"DROP TABLE {_quote(name)}")
     return rows
-
-
-def _period(spec: LogSpec, partition: Partition) -> Q:
-    time, period = spec.time_field, Q()
-    if partition.start is not None:
-        period &= Q(**{f"{time}__gte": partition.start})
-    if partition.end is not None:
-        period &= Q(**{f"{time}__lt": partition.end})
-    return period
 
 
 def _delete_dependents(model: type[Model], partition: str) -> None:
@@ -461,12 +455,4 @@ def windows_of(queryset: QuerySet, time_field: str) -> list[Q]:
         size = size * 2 if len(grown) > 1 else 1
     if not order[0].startswith("-"):
         grown.reverse()
-    conditions = []
-    for start, end in grown:
-        condition = Q()
-        if start is not None:
-            condition &= Q(**{f"{time_field}__gte": start})
-        if end is not None:
-            condition &= Q(**{f"{time_field}__lt": end})
-        conditions.append(condition)
-    return conditions
+    return [within(time_field, start, end) for start, end in grown]
