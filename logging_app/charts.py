@@ -13,6 +13,8 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from . import selectors
 from .logs import LOGS, LogSpec
@@ -107,6 +109,35 @@ class Bar:
     def centre(self) -> float:
         return round(self.x + self.width / 2, 1)
 
+    # The bar's segments and its row of the chart's table are written here rather than by
+    # the template's loops: four charts of fourteen days make hundreds of them, and the
+    # template's lookups of their attributes took half the overview's time.
+
+    @property
+    def segments_svg(self) -> SafeString:
+        """The bar's segments, bottom first, each linked to the rows it counts."""
+        return format_html_join(
+            "",
+            '<a href="{}" aria-label="{}"><title>{}</title>'
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/></a>',
+            (
+                (s.url, s.label, s.label, self.x, s.y, self.width, s.height, s.series.colour)
+                for s in self.segments
+            ),
+        )
+
+    @property
+    def table_cells(self) -> SafeString:
+        """The day's row of the chart's table: each count linked to the rows it counts."""
+        return format_html_join(
+            "",
+            '<td class="num">{}</td>',
+            (
+                (format_html('<a href="{}">{}</a>', c.url, c.count) if c.count else "0",)
+                for c in self.cells
+            ),
+        )
+
 
 @dataclass(frozen=True)
 class Tick:
@@ -145,8 +176,8 @@ class Chart:
         )
 
 
-def _list_url(log: str, **params) -> str:
-    return f"{reverse('log_list', args=[log])}?{urlencode(params, doseq=True)}"
+def _query(**params) -> str:
+    return urlencode(params, doseq=True)
 
 
 def _step(largest: int) -> int:
@@ -172,14 +203,19 @@ def build_chart(spec: ChartSpec, *, days: list[date], counts: dict[tuple[date, s
     step = _step(max(largest, 1))
     top = step * -(-max(largest, 1) // step)
     slot = _PLOT_WIDTH / len(days)
+    # A chart links each of its days and values to the list: the list's address and each
+    # value's filter written once, not once per link.
+    listed = reverse("log_list", args=[spec.log])
+    chosen = {series.value: _query(**{spec.field: series.value}) for series in spec.series}
+    every = _query(**{spec.field: values})
 
     bars = []
     for index, day in enumerate(days):
-        day_range = {"since": filter_time(day), "until": filter_time(day, end_of_day=True)}
+        day_range = _query(since=filter_time(day), until=filter_time(day, end_of_day=True))
         segments, cells, stacked = [], [], 0
         for series in spec.series:
             count = counts.get((day, series.value), 0)
-            url = _list_url(spec.log, **{spec.field: series.value}, **day_range)
+            url = f"{listed}?{chosen[series.value]}&{day_range}"
             cells.append(Cell(count, url))
             if not count:
                 continue
@@ -195,7 +231,7 @@ def build_chart(spec: ChartSpec, *, days: list[date], counts: dict[tuple[date, s
                 )
             )
             stacked += count
-        day_url = _list_url(spec.log, **{spec.field: values}, **day_range)
+        day_url = f"{listed}?{every}&{day_range}"
         width = slot * _BAR_SHARE
         bars.append(
             Bar(
@@ -213,7 +249,7 @@ def build_chart(spec: ChartSpec, *, days: list[date], counts: dict[tuple[date, s
         LegendEntry(
             series=series,
             total=sum(counts.get((day, series.value), 0) for day in days),
-            url=_list_url(spec.log, **{spec.field: series.value}, since=filter_time(days[0])),
+            url=f"{listed}?{chosen[series.value]}&{_query(since=filter_time(days[0]))}",
         )
         for series in spec.series
     ]

@@ -3,7 +3,7 @@
 import difflib
 import heapq
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -307,23 +307,35 @@ class LogActivity:
     latest: datetime | None
 
 
-def recent_activity(*, logs: Iterable[LogSpec], since: datetime) -> list[LogActivity]:
+def recent_activity(
+    *,
+    logs: Iterable[LogSpec],
+    since: datetime,
+    newest: Mapping[str, datetime | None] | None = None,
+) -> list[LogActivity]:
     """How many rows each log holds since `since` (the start of an hour), and when the newest
     one arrived.
 
     The counts are the logs' hours (models.LogHour), summed in one query whatever the
-    number of rows; the newest row is the last entry of each log's (time, id) index.
+    number of rows. `newest`: each log's newest time by slug where it is known already (the
+    appliance's health probes it for every page's banner); a log not in it has its (time,
+    id) index read backwards.
     """
     logs = list(logs)
+    newest = newest or {}
     hours = models.LogHour.objects.filter(
         log__in=[spec.slug for spec in logs], field="", hour__gte=since
     )
     counts = dict(hours.values("log").annotate(rows=Sum("rows")).values_list("log", "rows"))
     activity = []
     for spec in logs:
-        latest = spec.model.objects.filter(**{f"{spec.time_field}__gte": since}).aggregate(
-            latest=Max(spec.time_field)
-        )["latest"]
+        if spec.slug in newest:
+            latest = newest[spec.slug]
+            latest = latest if latest is not None and latest >= since else None
+        else:
+            latest = spec.model.objects.filter(**{f"{spec.time_field}__gte": since}).aggregate(
+                latest=Max(spec.time_field)
+            )["latest"]
         activity.append(LogActivity(spec, counts.get(spec.slug, 0), latest))
     return activity
 

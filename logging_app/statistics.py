@@ -236,7 +236,6 @@ def statistics(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "quick_ranges": QUICK_RANGES,
-        "log": log,
         "hidden_fields": (SORT, EXPORT, PAGE),
     }
     if not form.is_valid():

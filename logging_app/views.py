@@ -27,6 +27,7 @@ from django.views.decorators.http import (
 
 from . import charts, models, selectors
 from .figures import utc_hour
+from .health import appliance_health
 from .listing.chooser import ColumnsForm, list_columns_save
 from .listing.columns import (
     DateTimeColumn,
@@ -223,10 +224,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     logs = [spec for spec in LOGS.values() if can_view(request.user, spec.model)]
     # Whole UTC hours, the figures' (the one under way included).
     since = utc_hour(timezone.now()) - timedelta(hours=OVERVIEW_HOURS - 1)
+    # The health every page's banner reads (kept a few seconds) knows each log's newest row.
+    known = appliance_health()
+    newest = {} if known.unknown else {log.spec.slug: log.newest for log in known.logs}
     context = {
         "hours": OVERVIEW_HOURS,
         "since": filter_time(since),
-        "activity": selectors.recent_activity(logs=logs, since=since),
+        "activity": selectors.recent_activity(logs=logs, since=since, newest=newest),
         "charts": charts.overview_charts(logs=logs),
         "days": charts.DAYS,
     }

@@ -240,6 +240,13 @@ def test_support_may_read_it(support_client):
     assert parse(response).find("nav", cls="menu").find("a", href="/statistics/") is not None
 
 
+def test_the_menu_marks_the_statistics_as_the_page_shown(admin_client):
+    menu = parse(admin_client.get("/statistics/")).find("nav", cls="menu")
+
+    current = [a.text for a in menu.find_all("a") if a.attrs.get("aria-current") == "page"]
+    assert current == ["Calls"]
+
+
 def test_it_needs_the_permission_to_view_calls(no_perm_client):
     assert no_perm_client.get("/statistics/").status_code == 403
 
