@@ -1,5 +1,5 @@
 """Figures kept as rows arrive: each account's calls per UTC day, by outcome, and the
-same days all outcomes together (what the statistics page sums by account).
+same days and weeks all outcomes together (what the statistics page sums by account).
 
 The account page's diagnosis (calls, answered, ASR, ACD and hangup causes today, over 7
 and over 30 days) reads them instead of the CDR table, so that it costs the same for an
@@ -72,11 +72,14 @@ def count_calls(rows: Iterable[Mapping[str, object]], sign: int) -> None:
             counts[_MADE if made else _RECEIVED] += sign
             counts[_MADE_DURATION if made else _RECEIVED_DURATION] += sign * row["call_duration"]
     totals = _totals(tally)
+    weeks = _weeks(totals)
     add_figures(ACCOUNT_CALL_DAYS, tally)
     add_figures(ACCOUNT_CALL_TOTALS, totals)
+    add_figures(ACCOUNT_CALL_WEEKS, weeks)
     if sign < 0:
         drop_emptied(ACCOUNT_CALL_DAYS, tally.keys())
         drop_emptied(ACCOUNT_CALL_TOTALS, totals.keys())
+        drop_emptied(ACCOUNT_CALL_WEEKS, weeks.keys())
 
 
 _KEY = ("account_id", "day", "disposition", "hangup_cause")
@@ -96,6 +99,32 @@ ACCOUNT_CALL_TOTALS = FigureTable(
     types=("bigint[]", "date[]", "bigint[]", "bigint[]", "bigint[]"),
     emptied=("calls",),
 )
+
+
+# The same calls per account and UTC week (from Monday): a month by account sums a few
+# rows an account, and the days at its ends.
+ACCOUNT_CALL_WEEKS = FigureTable(
+    model=models.AccountCallWeek,
+    key=("account_id", "week"),
+    counters=TOTALS,
+    types=("bigint[]", "date[]", "bigint[]", "bigint[]", "bigint[]"),
+    emptied=("calls",),
+)
+
+
+def week_of(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks(totals: Mapping[tuple, Sequence[int]]) -> dict[tuple, list[int]]:
+    """Day totals (account, day) → TOTALS summed by week: (account, Monday) → TOTALS."""
+    weeks: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (account, day), counts in totals.items():
+        summed = weeks[account, week_of(day)]
+        for index, number in enumerate(counts):
+            summed[index] += number
+    return weeks
 
 
 def _totals(tally: Mapping[tuple, Sequence[int]]) -> dict[tuple, list[int]]:
@@ -122,6 +151,20 @@ def total_call_days_sql(days: str, totals: str) -> str:
         f"SELECT account_id, day, SUM({calls}), SUM({answered.format(calls)}), "
         f"SUM({answered.format('made_duration + received_duration')}) "
         f"FROM {days} GROUP BY account_id, day"
+    )
+
+
+def week_totals_sql(totals: str, weeks: str) -> str:
+    """SQL: fill the table `weeks` from the day totals of the table `totals` (both quoted),
+    summing each account's days by week (a rebuild, migration 0016)."""
+    if connection.vendor == "postgresql":
+        week = "date_trunc('week', day::timestamp)::date"
+    else:  # SQLite: the Monday on or after six days before, the day's own
+        week = "date(day, '-6 days', 'weekday 1')"
+    sums = ", ".join(f"SUM({name})" for name in TOTALS)
+    return (
+        f"INSERT INTO {weeks} (account_id, week, {', '.join(TOTALS)}) "
+        f"SELECT account_id, {week}, {sums} FROM {totals} GROUP BY account_id, {week}"
     )
 
 
@@ -158,6 +201,9 @@ def rebuild_calls() -> int:
         written = cursor.rowcount
         cursor.execute(f"DELETE FROM {totals}")
         cursor.execute(total_call_days_sql(table, totals))
+        written += cursor.rowcount
+        cursor.execute(f"DELETE FROM {ACCOUNT_CALL_WEEKS.name}")
+        cursor.execute(week_totals_sql(totals, ACCOUNT_CALL_WEEKS.name))
         return written + cursor.rowcount
 
 
@@ -179,13 +225,20 @@ def uncount_calls(rows: QuerySet) -> None:
             counts = tally[row[account], row["day"], row["disposition"], row["hangup_cause"]]
             counts[_MADE if made else _RECEIVED] += row["calls"]
             counts[_MADE_DURATION if made else _RECEIVED_DURATION] += row["duration"]
+    totals = _totals(tally)
     take_away(ACCOUNT_CALL_DAYS, tally)
-    take_away(ACCOUNT_CALL_TOTALS, _totals(tally))
+    take_away(ACCOUNT_CALL_TOTALS, totals)
+    take_away(ACCOUNT_CALL_WEEKS, _weeks(totals))
 
 
 def forget_calls(start: datetime | None, end: datetime | None) -> None:
     """Delete the figures of the days in [start, end) (UTC midnights; None: unbounded)."""
     days = within("day", start and start.date(), end and end.date())
+    # A week may begin or end outside the days: their share of it is taken away.
+    forgotten = models.AccountCallTotal.objects.filter(days).values_list(
+        "account_id", "day", *TOTALS
+    )
+    take_away(ACCOUNT_CALL_WEEKS, _weeks({(a, d): counts for a, d, *counts in forgotten}))
     models.AccountCallDay.objects.filter(days).delete()
     models.AccountCallTotal.objects.filter(days).delete()
 

@@ -86,7 +86,13 @@ def _replicated_models() -> frozenset[type[Model]]:
     # The logs, and the accounts with their figures: what the pages read. The console's
     # own state (profiles, tokens, the SIEM outbox, the CDR policy) stays on the primary.
     logs = {spec.model for spec in LOGS.values()}
-    figures = {models.AccountCallDay, models.AccountCallTotal, models.LogHour, models.CallHour}
+    figures = {
+        models.AccountCallDay,
+        models.AccountCallTotal,
+        models.AccountCallWeek,
+        models.LogHour,
+        models.CallHour,
+    }
     return frozenset(logs | figures | {models.Account, models.AccountGroup})
 
 

@@ -164,13 +164,15 @@ def test_rebuilding_writes_what_ingest_kept(capsys):
     ingest_records(log="cdr", records=_calls(200, seed=5))
     kept = sorted(models.AccountCallDay.objects.values_list(*_COLUMNS))
     totals = sorted(models.AccountCallTotal.objects.values_list())
+    weeks = sorted(models.AccountCallWeek.objects.values_list())
 
     call_command("rebuild_aggregates")
 
     assert sorted(models.AccountCallDay.objects.values_list(*_COLUMNS)) == kept
     assert sorted(models.AccountCallTotal.objects.values_list()) == totals
-    # The call days and their day totals, one row per account and day.
-    written = len(kept) + len(totals)
+    assert weeks and sorted(models.AccountCallWeek.objects.values_list()) == weeks
+    # The call days, their day totals (one row per account and day) and week totals.
+    written = len(kept) + len(totals) + len(weeks)
     assert f"cdr: calls per account and day: {written} rows" in capsys.readouterr().out
 
 

@@ -35,6 +35,7 @@ def _stored() -> dict[str, set]:
         "calls": set(models.CallHour.objects.values_list()),
         "days": set(models.AccountCallDay.objects.values_list()),
         "totals": set(models.AccountCallTotal.objects.values_list()),
+        "weeks": set(models.AccountCallWeek.objects.values_list()),
     }
 
 
@@ -138,6 +139,16 @@ def _direct_totals() -> set[tuple]:
     return {(*key, *counts) for key, counts in totals.items()}
 
 
+def _direct_weeks() -> set[tuple]:
+    """The same per UTC week (from Monday): (account, Monday, calls, answered, duration)."""
+    weeks: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for account, day, *counts in _direct_totals():
+        summed = weeks[account, day - timedelta(days=day.weekday())]
+        for index, number in enumerate(counts):
+            summed[index] += number
+    return {(*key, *counts) for key, counts in weeks.items()}
+
+
 def _calls_between(numbers: list[str], count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     calls = []
@@ -171,8 +182,11 @@ def test_each_accounts_day_totals_are_a_direct_count(settings):
 
     stored = set(models.AccountCallTotal.objects.values_list())
     assert stored and stored == _direct_totals()
+    weeks = set(models.AccountCallWeek.objects.values_list())
+    assert len(weeks) < len(stored) and weeks == _direct_weeks()
     models.Account.objects.filter(username="u0").delete()
     assert set(models.AccountCallTotal.objects.values_list()) == _direct_totals()
+    assert set(models.AccountCallWeek.objects.values_list()) == _direct_weeks()
 
 
 def test_the_migration_totals_the_call_days_stored_before_it():
@@ -185,3 +199,15 @@ def test_the_migration_totals_the_call_days_stored_before_it():
     migration.total_stored_call_days(django_apps, SimpleNamespace(connection=connection))
 
     assert kept and set(models.AccountCallTotal.objects.values_list()) == kept
+
+
+def test_the_migration_totals_the_call_weeks_stored_before_it():
+    ingest_records(log="accounts", records=[{"username": "u1", "virtual_number": "+3901"}])
+    ingest_records(log="cdr", records=_calls_between(["+3901", "+3999"], 60, seed=7))
+    kept = set(models.AccountCallWeek.objects.values_list())
+    models.AccountCallWeek.objects.all().delete()
+    migration = importlib.import_module("logging_app.migrations.0016_account_call_weeks")
+
+    migration.total_stored_call_weeks(django_apps, SimpleNamespace(connection=connection))
+
+    assert kept and set(models.AccountCallWeek.objects.values_list()) == kept

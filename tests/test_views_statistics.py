@@ -162,6 +162,26 @@ def test_it_stays_exact_under_replays_linking_and_purges(admin_client, settings,
     _assert_exact(admin_client, by, ZoneInfo("America/New_York"))
 
 
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/New_York"])
+def test_a_month_by_account_equals_a_direct_count(admin_client, settings, zone):
+    # Whole weeks read from the week totals, the days around them from the day totals,
+    # after a purge that cut a week in two.
+    settings.TIME_ZONE = zone
+    _accounts()
+    ingest_records(log="cdr", records=_calls(400, seed=6, days=45))
+    settings.RETENTION_DAYS = {"cdr": 33}
+    purge_logs(now=NOW)
+    since = NOW - timedelta(days=31)
+
+    exported = _exported(admin_client, "account", since=since.isoformat())
+
+    first = since.replace(hour=0, minute=0, second=0)
+    last = NOW.replace(hour=0, minute=0, second=0) + timedelta(days=1)
+    direct = _direct("account", first, last, ZoneInfo(zone))
+    assert exported and exported == {key: counts[:2] for key, counts in direct.items()}
+    assert models.AccountCallWeek.objects.filter(week__gt=first.date()).count() >= 4
+
+
 def test_it_links_each_row_to_exactly_the_calls_it_counts(admin_client):
     _accounts()
     # A call to oneself is on the account's row twice, made and received, and listed once.

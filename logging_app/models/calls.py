@@ -175,5 +175,45 @@ class AccountCallTotal(models.Model):
     answered = models.BigIntegerField("answered calls")
     answered_duration = models.BigIntegerField(help_text="Seconds of call duration.")
 
+    class Meta:
+        indexes = [
+            # A range of days, every account: read from the index alone (PostgreSQL), the
+            # table's other days never read, however many years it keeps.
+            models.Index(
+                fields=["day"],
+                include=["account", "calls", "answered", "answered_duration"],
+                name="account_total_day",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"{self.account_id} {self.day}: {self.calls} calls, {self.answered} answered"
+
+
+class AccountCallWeek(models.Model):
+    """The calls an account made and received in one UTC week (from Monday), all outcomes
+    together: the account's `AccountCallTotal` days of that week summed, so that a month by
+    account sums four or five rows an account instead of thirty
+    (logging_app/call_statistics.py). Kept with them, in the same transaction.
+    """
+
+    pk = models.CompositePrimaryKey("account", "week")
+    account = models.ForeignKey(
+        "Account", on_delete=models.CASCADE, related_name="call_weeks", db_constraint=False
+    )
+    week = models.DateField(help_text="The week's Monday, UTC.")
+    calls = models.BigIntegerField("calls made and received")
+    answered = models.BigIntegerField("answered calls")
+    answered_duration = models.BigIntegerField(help_text="Seconds of call duration.")
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["week"],
+                include=["account", "calls", "answered", "answered_duration"],
+                name="account_week_week",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} week of {self.week}: {self.calls} calls"
