@@ -592,15 +592,20 @@ def _planner_estimate(model: type[Model]) -> int | None:
 
 def _counted_by_branch(queryset: QuerySet, cap: int, branches: Sequence[Q]) -> int:
     """How many rows of `queryset` meet any of `branches`, up to `cap` + 1: the ids of
-    each branch's first `cap` + 1 rows, each through its own index, read as one UNION ALL
-    and counted once each. An OR of the branches, counted by PostgreSQL, builds a bitmap of
+    each branch's first rows, each through its own index, read as one UNION ALL and
+    counted once each. An OR of the branches, counted by PostgreSQL, builds a bitmap of
     every row of a busy account (10% of 10M CDRs: 80 ms) before it stops at the cap; each
-    branch alone stops at it."""
-    rows = queryset.order_by()
-    members = [rows.filter(branch).values_list("pk", flat=True)[: cap + 1] for branch in branches]
+    branch alone stops at it.
+
+    Each branch's rows are read in the list's order, through its (field, time) index:
+    unordered, PostgreSQL read them by a bitmap of the OR the filter also holds, every row
+    of the busy account in a partition (124,000, 12 ms) before the first 1,001."""
+    # Each member's ORDER BY names columns it returns (`first_rows`): the order's, then pk.
+    columns = [name.lstrip("-") for name in queryset.query.order_by] or ["pk"]
+    members = [queryset.filter(branch).values_list(*columns)[: cap + 1] for branch in branches]
     if connections[queryset.db].features.supports_slicing_ordering_in_compound:
-        return len(set(members[0].union(*members[1:], all=True).order_by()))
-    return len(set().union(*members))
+        return len({row[-1] for row in members[0].union(*members[1:], all=True)})
+    return len({row[-1] for member in members for row in member})
 
 
 def log_count(
