@@ -16,6 +16,7 @@ from time import monotonic
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.db.models import Case, Max, Min, Model, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
+from django.db.models.sql.where import AND, OR, WhereNode
 from django.utils import timezone
 from psycopg.errors import QueryCanceled
 
@@ -203,6 +204,35 @@ def first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> li
     return rows
 
 
+def _conjuncts(node: object) -> list:
+    """The conditions `node` joins by AND, at any depth (itself when it is no AND)."""
+    if isinstance(node, WhereNode) and node.connector == AND and not node.negated:
+        return [condition for child in node.children for condition in _conjuncts(child)]
+    return [node]
+
+
+def _implied(node: object, conditions: list) -> bool:
+    """Whether `node` holds wherever all of `conditions` hold: an OR one of whose options
+    is made of them."""
+    if not (isinstance(node, WhereNode) and node.connector == OR and not node.negated):
+        return False
+    return any(all(c in conditions for c in _conjuncts(option)) for option in node.children)
+
+
+def _branch(queryset: QuerySet, branch: Q) -> QuerySet:
+    """The rows of `queryset` that meet `branch`, without the ORs of its filter that the
+    branch implies (the OR it is a branch of): PostgreSQL plans an OR of conditions on
+    indexed columns as bitmaps over every partition and index, though the branch alone
+    selects its rows (a number searched in four fields: 17 ms of planning instead of 3)."""
+    conditions = _conjuncts(queryset.model._base_manager.filter(branch).query.where)
+    kept = [node for node in queryset.query.where.children if not _implied(node, conditions)]
+    if len(kept) == len(queryset.query.where.children):
+        return queryset.filter(branch)
+    unbranched = queryset.all()
+    unbranched.query.where = WhereNode(kept, AND)
+    return unbranched.filter(branch)
+
+
 def _first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> list[Model]:
     """The first `limit` rows of `queryset`, in its order.
 
@@ -219,21 +249,21 @@ def _first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> l
         if compound and not queryset.query.select_related:
             # Rows without joined accounts (the account page's) are read whole from the
             # union, and put in order here: no second query.
-            members = [queryset.filter(branch)[:limit] for branch in branches]
+            members = [_branch(queryset, branch)[:limit] for branch in branches]
             rows = {row.pk: row for row in members[0].union(*members[1:], all=True)}
             return _in_order(list(rows.values()), queryset.query.order_by)[:limit]
         if compound:
             # Each branch's first rows as a member of one UNION ALL (PostgreSQL): its ORDER
             # BY names the columns it returns, so those are the order's (time, id).
             columns = [name.lstrip("-") for name in queryset.query.order_by]
-            firsts = [queryset.filter(branch).values_list(*columns)[:limit] for branch in branches]
+            firsts = [_branch(queryset, b).values_list(*columns)[:limit] for b in branches]
             union = [row[-1] for row in firsts[0].union(*firsts[1:], all=True)]
         else:
             # SQLite refuses a LIMITed member of a UNION: each branch as `pk IN (its first
             # rows)`, a subquery that keeps its ORDER BY and LIMIT.
             rows = queryset.model._base_manager.using(queryset.db).order_by()
             members = [
-                rows.filter(pk__in=queryset.filter(branch).values("pk")[:limit]).values_list("pk")
+                rows.filter(pk__in=_branch(queryset, branch).values("pk")[:limit]).values_list("pk")
                 for branch in branches
             ]
             union = [pk for (pk,) in members[0].union(*members[1:], all=True).order_by()]
@@ -602,7 +632,7 @@ def _counted_by_branch(queryset: QuerySet, cap: int, branches: Sequence[Q]) -> i
     of the busy account in a partition (124,000, 12 ms) before the first 1,001."""
     # Each member's ORDER BY names columns it returns (`first_rows`): the order's, then pk.
     columns = [name.lstrip("-") for name in queryset.query.order_by] or ["pk"]
-    members = [queryset.filter(branch).values_list(*columns)[: cap + 1] for branch in branches]
+    members = [_branch(queryset, b).values_list(*columns)[: cap + 1] for b in branches]
     if connections[queryset.db].features.supports_slicing_ordering_in_compound:
         return len({row[-1] for row in members[0].union(*members[1:], all=True)})
     return len({row[-1] for member in members for row in member})
