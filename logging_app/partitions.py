@@ -57,6 +57,7 @@ class Partition:
     start: datetime | None  # None: from the beginning of time (MINVALUE), or DEFAULT
     end: datetime | None  # None: to the end of time, or DEFAULT
     default: bool = False
+    rows: float = 0  # the planner's estimate of its leaves' rows, when asked for
 
     def covers(self, start: datetime, end: datetime) -> bool:
         """Whether this partition holds any of [start, end)."""
@@ -106,21 +107,31 @@ def _bound(text: str) -> datetime | None:
     return datetime.fromisoformat(text.strip("'")).astimezone(UTC)
 
 
-def partitions_of(model: type[Model], *, using: str = "default") -> list[Partition]:
-    """The partitions of the model's table, oldest first, the default one last."""
+def partitions_of(
+    model: type[Model], *, using: str = "default", rows: bool = False
+) -> list[Partition]:
+    """The partitions of the model's table, oldest first, the default one last; with the
+    planner's estimate of their rows if `rows` (kept by ANALYZE; 0 before the first)."""
+    estimate = (
+        "(SELECT coalesce(sum(greatest(l.reltuples, 0)), 0) FROM pg_partition_tree(c.oid) t "
+        "JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf)"
+        if rows
+        else "0"
+    )
     with connections[using].cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
-            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(%s)",
+            f"SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), {estimate} "
+            "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = to_regclass(%s)",
             [_table(model)],
         )
-        rows = cursor.fetchall()
+        listed = cursor.fetchall()
     found = []
-    for name, bound in rows:
+    for name, bound, estimated in listed:
         if bound == "DEFAULT":
-            found.append(Partition(name, None, None, default=True))
+            found.append(Partition(name, None, None, default=True, rows=float(estimated)))
         elif match := _BOUND.fullmatch(bound):
-            found.append(Partition(name, _bound(match[1]), _bound(match[2])))
+            found.append(Partition(name, _bound(match[1]), _bound(match[2]), rows=float(estimated)))
     first = datetime.min.replace(tzinfo=UTC)
     return sorted(found, key=lambda p: (p.default, p.start or first))
 
@@ -339,25 +350,51 @@ def _has_apart(name: str) -> bool:
 # the whole time line whatever partitions are made or dropped meanwhile (a stale list only
 # splits it less finely), so the cache is never wrong, only coarser.
 BOUNDS_CACHE_SECONDS = 60
-_bounds_cache: dict[tuple[str, str], tuple[float, list[datetime]]] = {}
+# A window holds at least about this many rows, by the planner's estimates (ANALYZE's): the
+# windows of partitions that hold fewer, a log little written or not yet, are read as one,
+# in one query instead of one each.
+MIN_WINDOW_ROWS = 100_000
+_bounds_cache: dict[tuple[str, str], tuple[float, list[datetime], list[Partition]]] = {}
 
 Window = tuple[datetime | None, datetime | None]  # [start, end), None: unbounded
 
 
-def _boundaries(model: type[Model], using: str) -> list[datetime]:
+def _catalogued(model: type[Model], using: str) -> tuple[list[datetime], list[Partition]]:
     """The times where one range partition of the model's table ends and another starts,
-    in order; [] when the table is not partitioned (SQLite, or before the migration)."""
+    in order, and its partitions with their estimated rows; ([], []) when the table is not
+    partitioned (SQLite, or before the migration)."""
     key = (using, _table(model))
     cached = _bounds_cache.get(key)
     if cached is not None and cached[0] > monotonic():
-        return cached[1]
+        return cached[1], cached[2]
     found: set[datetime] = set()
+    partitions: list[Partition] = []
     if connections[using].vendor == "postgresql":
-        for partition in partitions_of(model, using=using):
+        partitions = partitions_of(model, using=using, rows=True)
+        for partition in partitions:
             found.update(edge for edge in (partition.start, partition.end) if edge is not None)
     bounds = sorted(found)
-    _bounds_cache[key] = (monotonic() + BOUNDS_CACHE_SECONDS, bounds)
-    return bounds
+    _bounds_cache[key] = (monotonic() + BOUNDS_CACHE_SECONDS, bounds, partitions)
+    return bounds, partitions
+
+
+def _boundaries(model: type[Model], using: str) -> list[datetime]:
+    return _catalogued(model, using)[0]
+
+
+def _estimated_rows(partitions: list[Partition], window: Window) -> float:
+    """The rows of the partitions that hold any of `window`, by their estimates; the
+    default partition's rows lie outside the others, with the unbounded windows."""
+    start, end = window
+
+    def holds(partition: Partition) -> bool:
+        if partition.default:
+            return start is None or end is None
+        return (partition.start is None or end is None or partition.start < end) and (
+            partition.end is None or start is None or start < partition.end
+        )
+
+    return sum(partition.rows for partition in partitions if holds(partition))
 
 
 def forget_boundaries() -> None:
@@ -429,6 +466,21 @@ def bounds_of(queryset: QuerySet, column: str) -> tuple[datetime | None, datetim
     return _time_bounds(queryset.query.where, column)
 
 
+def _filled(windows: list[Window], partitions: list[Partition]) -> list[Window]:
+    """`windows` (newest first), each joined to the older ones after it until it holds
+    about MIN_WINDOW_ROWS rows."""
+    filled: list[Window] = []
+    rows = 0.0
+    for window in windows:
+        if filled and rows < MIN_WINDOW_ROWS:
+            filled[-1] = (window[0], filled[-1][1])
+        else:
+            filled.append(window)
+            rows = 0.0
+        rows += _estimated_rows(partitions, window)
+    return filled
+
+
 def windows_of(queryset: QuerySet, time_field: str) -> list[Q]:
     """The conditions that cut `queryset` into windows of its log's partitions, in the
     order its rows come (newest first when it reads time descending): run one after the
@@ -437,7 +489,8 @@ def windows_of(queryset: QuerySet, time_field: str) -> list[Q]:
 
     The windows grow as the walk goes back: one partition, one, two, four...: a page found
     near the present costs one query, and one found nowhere (a rare account's, over years
-    of partitions) a few, not one per partition.
+    of partitions) a few, not one per partition. A partition of few rows (MIN_WINDOW_ROWS)
+    is read with the older ones after it: a log little written costs one query.
     """
     whole = [Q()]
     order = queryset.query.order_by
@@ -445,7 +498,10 @@ def windows_of(queryset: QuerySet, time_field: str) -> list[Q]:
         return whole
     column = queryset.model._meta.get_field(time_field).column
     low, high = bounds_of(queryset, column)
-    windows = time_windows(queryset.model, using=queryset.db, low=low, high=high)
+    windows = _filled(
+        time_windows(queryset.model, using=queryset.db, low=low, high=high),
+        _catalogued(queryset.model, queryset.db)[1],
+    )
     if len(windows) <= 1:
         return whole
     grown, size = [], 1

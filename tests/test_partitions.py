@@ -384,7 +384,10 @@ def test_an_accounts_timeline_pages_back_across_partitions(admin_client):
     assert list(dict.fromkeys(seen)) == [row.pk for row in calls]
 
 
-def test_each_read_of_an_accounts_rows_is_bounded_to_a_window_of_partitions(admin_client):
+def test_each_read_of_an_accounts_rows_is_bounded_to_a_window_of_partitions(
+    admin_client, monkeypatch
+):
+    monkeypatch.setattr(partitions, "MIN_WINDOW_ROWS", 0)  # a window per partition
     alice = make_account()
     _weeks_of_calls(alice)
 
@@ -402,3 +405,21 @@ def test_each_read_of_an_accounts_rows_is_bounded_to_a_window_of_partitions(admi
     ]
     assert reads
     assert all('"call_date" >=' in sql or '"call_date" <' in sql for sql in reads)
+
+
+def test_partitions_of_few_rows_are_read_as_one_window(admin_client):
+    alice = make_account()
+    calls = _weeks_of_calls(alice)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(f"/logging/cdr/?account={alice.username}&per_page=25")
+
+    assert row_ids(response) == [call.pk for call in calls[:25]]
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "logging_app_calldetailrecord"' in q["sql"] and '_account_id" IN' in q["sql"]
+    ]
+    # Five partitions of a few rows each (never analysed), read as one window: the page's
+    # ids from each branch, its rows, and its count.
+    assert len(reads) == 3
