@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from . import models
 from .aggregates import CallWindow
@@ -19,7 +19,7 @@ from .logs import LogSpec
 from .logs.spec import LAST, AccountFact
 
 __all__ = ["FACT_CAP", "LAST", "CallFigures", "FactLine", "account_facts", "call_figures"]
-from .selectors import account_rows, first_rows
+from .selectors import NewestRows, account_rows, first_rows
 
 # A count of matching rows stops here: "100 or more" says enough on a card.
 FACT_CAP = 100
@@ -48,32 +48,66 @@ def account_facts(
     username: str,
     account: models.Account | None,
     logs: list[LogSpec],
-    newest: Mapping[str, Model | None],
+    newest: Mapping[str, NewestRows],
 ) -> list[FactLine]:
     """What each of `logs` tells of the account, in the logs' order.
 
-    `newest`: each log's newest row of the account where the page has read it already
-    (its timeline's first page): a fact of a log's last row, whatever it holds, is that,
-    and a log with no row of the account has none to count or show.
+    `newest`: each log's newest rows of the account where the page has read them already
+    (its timeline's first page): a fact of a log's last row matching some values is the
+    first of them that does, if one does; a log with no row of the account has none to
+    count or show.
     """
     lines = []
     for spec in logs:
         if not spec.account_facts:
             continue
         rows, branches = account_rows(spec, username=username, account=account)
+        read = newest.get(spec.slug)
         for fact in spec.account_facts:
-            matching = rows.filter(**fact.matching)
-            if spec.slug in newest and newest[spec.slug] is None:
+            if read is not None and read.complete and not read.rows:
                 lines.append(FactLine(spec, fact))
-            elif fact.kind == LAST and not fact.matching and spec.slug in newest:
-                lines.append(FactLine(spec, fact, record=newest[spec.slug]))
             elif fact.kind == LAST:
-                found = first_rows(matching, 1, branches)
-                lines.append(FactLine(spec, fact, record=found[0] if found else None))
+                lines.append(FactLine(spec, fact, record=_last(rows, branches, fact, read)))
             else:
-                count = matching.order_by()[: FACT_CAP + 1].count()
+                count = rows.filter(**fact.matching).order_by()[: FACT_CAP + 1].count()
                 lines.append(FactLine(spec, fact, count=count))
     return lines
+
+
+def _last(
+    rows: QuerySet, branches: list, fact: AccountFact, read: NewestRows | None
+) -> Model | None:
+    """The newest of `rows` that `fact` matches: among the rows read already when one of
+    them does (or they are all the account's rows), else read."""
+    if read is not None:
+        for row in read.rows:
+            matched = _matches(row, fact.matching)
+            if matched is None:  # a lookup only the database can tell
+                break
+            if matched:
+                return row
+        else:
+            if read.complete:
+                return None
+    found = first_rows(rows.filter(**fact.matching), 1, branches)
+    return found[0] if found else None
+
+
+def _matches(row: Model, matching: Mapping[str, object]) -> bool | None:
+    """Whether `row` has the values of `matching` (lookups `field` and `field__in`); None
+    for a lookup it cannot tell in Python."""
+    for lookup, wanted in matching.items():
+        name, _, kind = lookup.partition("__")
+        value = getattr(row, name)
+        if kind in ("", "exact"):
+            if value != wanted:
+                return False
+        elif kind == "in":
+            if value not in wanted:
+                return False
+        else:
+            return None
+    return True
 
 
 def call_figures(

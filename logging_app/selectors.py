@@ -283,11 +283,19 @@ def account_rows(
 
 
 @dataclass(frozen=True)
+class NewestRows:
+    """A log's newest rows of an account, newest first, and whether they are all of them."""
+
+    rows: list[Model]
+    complete: bool
+
+
+@dataclass(frozen=True)
 class TimelinePage:
     entries: list[TimelineEntry]
     older: "TimelineCursor | None"  # where the next page, of older rows, starts
-    # On the first page: each log's newest row of the account (None: it has none).
-    newest: dict[str, Model | None] = field(default_factory=dict)
+    # On the first page: each log's newest rows of the account, as read for the page.
+    newest: dict[str, NewestRows] = field(default_factory=dict)
 
 
 def account_timeline(
@@ -307,7 +315,7 @@ def account_timeline(
     reads as one list.
     """
     streams = []
-    newest: dict[str, Model | None] = {}
+    newest: dict[str, NewestRows] = {}
     positions = {slug: position for position, slug in enumerate(LOGS)}
     for spec in logs:
         if not spec.account_links:
@@ -317,7 +325,7 @@ def account_timeline(
             queryset = queryset.filter(before.older(spec, positions))
         rows = first_rows(queryset, limit + 1, branches)
         if before is None:
-            newest[spec.slug] = rows[0] if rows else None
+            newest[spec.slug] = NewestRows(rows, complete=len(rows) <= limit)
         position = positions[spec.slug]
         stream = (TimelineEntry(getattr(row, spec.time_field), spec, row) for row in rows)
         streams.append([((entry.time, position, entry.record.pk), entry) for entry in stream])

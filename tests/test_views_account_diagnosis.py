@@ -192,6 +192,27 @@ def test_it_states_the_registration_messages_and_last_install_and_activation(adm
     assert len(row_ids(admin_client.get(enqueued))) == 2
 
 
+def test_it_finds_a_registration_older_than_the_timeline_shows(admin_client):
+    olga = make_account(username="olga")
+    now = timezone.now().replace(microsecond=0)
+    make_log_record(
+        "sip-sessions",
+        account=olga,
+        event="REGISTER",
+        remote_address="203.0.113.40:5060",
+        timestamp=now - timedelta(days=2),
+    )
+    for minute in range(60):  # more than the timeline's page, none a registration
+        make_log_record(
+            "sip-sessions", account=olga, event="CONNECT", timestamp=now - timedelta(minutes=minute)
+        )
+
+    facts = _facts(admin_client.get("/accounts/olga/"))
+
+    assert "REGISTER" in facts["Registration"]
+    assert "203.0.113.40:5060" in facts["Registration"]
+
+
 def test_the_timeline_shows_each_rows_outcome(admin_client):
     _accounts()
     ingest_records(
