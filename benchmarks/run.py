@@ -660,7 +660,10 @@ def _purge_under_load(days: int, end: datetime) -> None:
     print(f"Retention: `RETENTION_DAYS_CDR={keep}` purges the oldest {days} days of CDRs")
     print(f"({deleted:,} rows) in {seconds:.1f} s ({deleted / seconds:,.0f} rows/s), in batches")
     print(f"of {jobs.PURGE_BATCH:,}, while a second process loads the first page and ingests")
-    print("batches of 100 CDRs:")
+    print("batches of 100 CDRs.")
+    for name, spent in purged.drop_seconds.items():
+        print(f"- partition `{name}` dropped whole (its figures, detach, drop) in {spent:.2f} s")
+    print()
     print()
     print("| Concurrent load | requests | p50 | p95 | max |")
     print("|---|---:|---:|---:|---:|")

@@ -259,6 +259,7 @@ def keep_partitions(*, now: datetime | None = None) -> KeepResult:
 class Dropped:
     name: str
     rows: int
+    seconds: float = 0.0  # the drop's transaction: its figures taken away, detached, dropped
 
 
 def _drop(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart: bool) -> int:
@@ -317,9 +318,9 @@ def drop_expired_partitions(
         if partition.default or partition.end is None or partition.end > now:
             continue
         if before is not None and partition.end <= before:
-            dropped.append(
-                Dropped(partition.name, _drop(spec, partition.name, table, partition, apart=False))
-            )
+            started = monotonic()
+            rows = _drop(spec, partition.name, table, partition, apart=False)
+            dropped.append(Dropped(partition.name, rows, monotonic() - started))
         elif (
             apart_before is not None
             and spec.partitioning.apart
@@ -327,7 +328,9 @@ def drop_expired_partitions(
             and _has_apart(partition.name)
         ):
             name = partition.name + "_apart"
-            dropped.append(Dropped(name, _drop(spec, name, partition.name, partition, apart=True)))
+            started = monotonic()
+            rows = _drop(spec, name, partition.name, partition, apart=True)
+            dropped.append(Dropped(name, rows, monotonic() - started))
     return dropped
 
 
