@@ -268,7 +268,8 @@ def _load(
             if done >= rows - rows // 10:
                 last_rows, last_spent = last_rows + len(chunk), last_spent + seconds
             done += len(chunk)
-        print(f"loaded {rows:,} {log} rows: {rows / spent:,.0f} records/s", flush=True)
+        last = f", the last tenth {last_rows / last_spent:,.0f}" if last_spent else ""
+        print(f"loaded {rows:,} {log} rows: {rows / spent:,.0f} records/s{last}", flush=True)
         loaded.append(Loaded(log, rows, spent, last_rows, last_spent))
     return loaded
 
