@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as datetime_time
 from functools import reduce
-from operator import attrgetter, or_
+from operator import attrgetter, itemgetter, or_
 from time import monotonic
 
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
@@ -502,6 +502,7 @@ def log_keyset_page(
     after: Cursor | None = None,
     branches: Sequence[Q] = (),
     budget: float | None = None,
+    heads: list[tuple] | None = None,
 ) -> KeysetPage:
     """One page of `queryset` (in the log's default order) older than `before` or newer
     than `after`, or the newest page when neither is given.
@@ -527,7 +528,9 @@ def log_keyset_page(
     if before is not None:
         queryset = queryset.filter(before.earlier(time))
     searched_from = None
-    if budget is None:
+    if heads is not None and before is None and budget is None:
+        rows = _rows_of(queryset, heads[: size + 1], time)
+    elif budget is None:
         rows = first_rows(queryset, size + 1, branches)
     else:
         rows, searched_from = searched_rows(queryset, size + 1, time, budget=budget)
@@ -539,6 +542,19 @@ def log_keyset_page(
         older=_cursor_of(spec, rows[-1]) if more_older else None,
         searched_from=searched_from,
     )
+
+
+def _rows_of(queryset: QuerySet, heads: list[tuple], time_field: str) -> list[Model]:
+    """The rows of `heads` (`branch_heads`: time first, pk last), in the queryset's order,
+    read by their ids within their span of time (the partitions that hold them)."""
+    if not heads:
+        return []
+    times = [head[0] for head in heads]
+    rows = queryset.filter(
+        pk__in=[head[-1] for head in heads],
+        **{f"{time_field}__gte": min(times), f"{time_field}__lte": max(times)},
+    )
+    return _in_order(list(rows), queryset.query.order_by)
 
 
 # The first span of time a budgeted search reads; each span read in less than a tenth of
@@ -631,41 +647,61 @@ def _planner_estimate(model: type[Model]) -> int | None:
     return row[0] if row and row[1] else None
 
 
-def _counted_by_branch(queryset: QuerySet, cap: int, branches: Sequence[Q]) -> int:
-    """How many rows of `queryset` meet any of `branches`, up to `cap` + 1: the ids of
-    each branch's first rows, each through its own index, read as one UNION ALL and
-    counted once each. An OR of the branches, counted by PostgreSQL, builds a bitmap of
-    every row of a busy account (10% of 10M CDRs: 80 ms) before it stops at the cap; each
-    branch alone stops at it.
+def branch_heads(
+    queryset: QuerySet, branches: Sequence[Q], *, cap: int | None = None
+) -> list[tuple]:
+    """The first `cap` + 1 rows of `queryset`, whose filter is an OR of `branches`, as
+    their order's values and their pk, in the queryset's order: each branch's first rows
+    read through its own index, as one UNION ALL, each row once. A list page counts them
+    (`log_count`) and takes its first page's rows from them (`log_keyset_page`): one query
+    for both.
 
-    Each branch's rows are read in the list's order, through its (field, time) index:
+    An OR of the branches, counted by PostgreSQL, builds a bitmap of every row of a busy
+    account (10% of 10M CDRs: 80 ms) before it stops at the cap; each branch alone stops at
+    it. Each branch's rows are read in the list's order, through its (field, time) index:
     unordered, PostgreSQL read them by a bitmap of the OR the filter also holds, every row
     of the busy account in a partition (124,000, 12 ms) before the first 1,001."""
+    cap = COUNT_CAP if cap is None else cap
+    order = [name for name in queryset.query.order_by if isinstance(name, str)]
     # Each member's ORDER BY names columns it returns (`first_rows`): the order's, then pk.
-    columns = [name.lstrip("-") for name in queryset.query.order_by] or ["pk"]
+    columns = [name.lstrip("-") for name in order]
+    if not columns or columns[-1] not in ("pk", "id"):
+        columns.append("pk")
     members = [_branch(queryset, b).values_list(*columns)[: cap + 1] for b in branches]
     if connections[queryset.db].features.supports_slicing_ordering_in_compound:
-        return len({row[-1] for row in members[0].union(*members[1:], all=True)})
-    return len({row[-1] for member in members for row in member})
+        found = list(members[0].union(*members[1:], all=True))
+    else:
+        found = [row for member in members for row in member]
+    heads = list({row[-1]: row for row in found}.values())
+    for position in reversed(range(len(order))):
+        heads.sort(key=itemgetter(position), reverse=order[position].startswith("-"))
+    return heads[: cap + 1]
 
 
 def log_count(
-    queryset: QuerySet, *, cap: int | None = None, branches: Sequence[Q] = ()
+    queryset: QuerySet,
+    *,
+    cap: int | None = None,
+    branches: Sequence[Q] = (),
+    heads: list[tuple] | None = None,
 ) -> RowCount:
     """How many rows `queryset` has, without ever counting a whole table.
 
     Unfiltered on PostgreSQL: the planner's estimate, when it is past the cap. Otherwise
     COUNT over at most `cap + 1` rows (a LIMITed subquery), stated as "more than" beyond;
     given the `branches` of its filter's OR (see `first_rows`), each branch's rows through
-    its own index. The cap is COUNT_CAP unless given.
+    its own index (`branch_heads`, or `heads` read already). The cap is COUNT_CAP unless
+    given.
     """
     cap = COUNT_CAP if cap is None else cap
     if not queryset.query.where:
         estimate = _planner_estimate(queryset.model)
         if estimate is not None and estimate > cap:
             return RowCount(estimate, exact=False, estimate=True)
-    if len(branches) > 1:
-        counted = _counted_by_branch(queryset, cap, branches)
+    if heads is not None:
+        counted = len(heads)
+    elif len(branches) > 1:
+        counted = len(branch_heads(queryset, branches, cap=cap))
     else:
         counted = queryset.order_by()[: cap + 1].count()
     if counted > cap:

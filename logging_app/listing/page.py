@@ -137,7 +137,7 @@ class LogList:
         """This list without rows: its search ran past the page's time limit."""
         self.queryset = self.filterset.queryset.none()
         self.too_slow = True
-        for stage in ("_ordered", "table", "count"):
+        for stage in ("_ordered", "_heads", "table", "count"):
             self.__dict__.pop(stage, None)
         return self
 
@@ -220,6 +220,7 @@ class LogList:
             after=self.option("after") or None,
             branches=self.filterset.branches if self.valid else (),
             budget=selectors.SEARCH_BUDGET_SECONDS if self.budgeted else None,
+            heads=self._heads,
         )
         table = self._screen_table(KeysetRows(keyset.rows, model=self.spec.model))
         table.keyset = keyset
@@ -228,6 +229,17 @@ class LogList:
     @property
     def _branches(self) -> tuple:
         return self.filterset.branches if self.valid else ()
+
+    @cached_property
+    def _heads(self) -> list[tuple] | None:
+        """The first page of an OR of branches in the default order (an account, a number
+        searched in several fields): its count's rows hold the page's too, read once for
+        both (selectors.branch_heads); None for any other page."""
+        if len(self._branches) < 2 or self.sorted or self.budgeted or self.too_slow:
+            return None
+        if self.option("before") or self.option("after"):
+            return None
+        return selectors.branch_heads(self.queryset, self._branches)
 
     @cached_property
     def budgeted(self) -> bool:
@@ -270,7 +282,7 @@ class LogList:
             return selectors.RowCount(len(keyset.rows), exact=not keyset.older)
         if self.sorted and self._ordered[1] is not None:
             return self._ordered[1]
-        return selectors.log_count(self.queryset, branches=self._branches)
+        return selectors.log_count(self.queryset, branches=self._branches, heads=self._heads)
 
     # --- Account --------------------------------------------------------------------------
 
