@@ -29,14 +29,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from time import monotonic
+from time import monotonic, sleep
 
 from django.conf import settings
-from django.db import connection, connections, models, transaction
+from django.db import OperationalError, connection, connections, models, transaction
 from django.db.models import Model, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.db.models.sql.where import AND, WhereNode
+from psycopg.errors import LockNotAvailable
 
 from .figures import within
 from .logs import LOGS, LogSpec
@@ -49,6 +50,12 @@ AHEAD = 2
 # What DDL waits for a lock on a log's table before giving up (and trying at the next run):
 # a partition dropped never holds ingest or the pages for longer.
 LOCK_TIMEOUT = "2s"
+# A drop's detach takes the log table's exclusive lock until it commits, and while it waits
+# for it, ingest and pages queue behind it: it waits this long, and the drop is tried again
+# DETACH_TRIES times, DETACH_PAUSE seconds apart (an autovacuum of the partition yields).
+DETACH_LOCK_TIMEOUT = "200ms"
+DETACH_TRIES = 5
+DETACH_PAUSE = 0.5
 _BOUND = re.compile(r"FOR VALUES FROM \((.+)\) TO \((.+)\)")
 
 
@@ -296,6 +303,7 @@ def _drop(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart:
             else:
                 aggregate.forget(partition.start, partition.end)
         _delete_dependents(spec.model, name)
+        cursor.execute(f"SET LOCAL lock_timeout = '{DETACH_LOCK_TIMEOUT}'")
         cursor.execute(f"ALTER TABLE {_quote(parent)} DETACH PARTITION {_quote(name)}")
         cursor.execute(f"DROP TABLE {_quote(name)}")
     return rows
@@ -327,9 +335,7 @@ def drop_expired_partitions(
         if partition.default or partition.end is None or partition.end > now:
             continue
         if before is not None and partition.end <= before:
-            started = monotonic()
-            rows = _drop(spec, partition.name, table, partition, apart=False)
-            dropped.append(Dropped(partition.name, rows, monotonic() - started))
+            dropped.append(_dropped(spec, partition.name, table, partition, apart=False))
         elif (
             apart_before is not None
             and spec.partitioning.apart
@@ -337,10 +343,24 @@ def drop_expired_partitions(
             and _has_apart(partition.name)
         ):
             name = partition.name + "_apart"
-            started = monotonic()
-            rows = _drop(spec, name, partition.name, partition, apart=True)
-            dropped.append(Dropped(name, rows, monotonic() - started))
+            dropped.append(_dropped(spec, name, partition.name, partition, apart=True))
     return dropped
+
+
+def _dropped(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart: bool):
+    """`_drop`, tried again while its detach cannot have the table's lock at once."""
+    attempt = 1
+    while True:
+        started = monotonic()
+        try:
+            rows = _drop(spec, name, parent, partition, apart=apart)
+        except OperationalError as error:
+            if not isinstance(error.__cause__, LockNotAvailable) or attempt >= DETACH_TRIES:
+                raise
+            attempt += 1
+            sleep(DETACH_PAUSE)
+        else:
+            return Dropped(name, rows, monotonic() - started)
 
 
 def _has_apart(name: str) -> bool:

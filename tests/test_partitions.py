@@ -2,12 +2,15 @@
 refused across partitions, retention by dropping partitions whole."""
 
 import importlib
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
+import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from logging_app import models, partitions, selectors
@@ -220,6 +223,94 @@ def test_retention_drops_whole_partitions(settings):
     assert kept == [NOW - timedelta(days=45), NOW]
     assert result.deleted["web-sessions"] == 2
     _figures_are_rebuilt_alike()
+
+
+def _web_sessions_of(days_ago: list[int]) -> None:
+    for days in days_ago:
+        partitions.keep_partitions(now=NOW - timedelta(days=days))
+    records = [
+        {
+            "event_id": f"0b7e6a7e-4c1a-4d2e-9a53-1f7f5b0c3{days:03d}",
+            "date_created": (NOW - timedelta(days=days)).isoformat(),
+            "event_type": "SUCCESS",
+            "principal": "olga",
+            "ip_address": "192.0.2.1",
+        }
+        for days in days_ago
+    ]
+    ingest_records(log="web-sessions", records=records)
+
+
+@contextmanager
+def _table_read_elsewhere(table: str, *, for_seconds: float | None):
+    """Another session reading `table` (its lock held) for `for_seconds`, or throughout."""
+    other = psycopg.connect(_conninfo(), autocommit=False)
+    other.execute(f'LOCK TABLE "{table}" IN ACCESS SHARE MODE')
+    timer = threading.Timer(for_seconds, other.rollback) if for_seconds else None
+    if timer:
+        timer.start()
+    try:
+        yield
+    finally:
+        if timer:
+            timer.join()
+        other.close()
+
+
+def _conninfo() -> str:
+    settings = connection.settings_dict
+    return psycopg.conninfo.make_conninfo(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        password=settings["PASSWORD"] or None,
+    )
+
+
+@pytest.fixture
+def committed_partitions():
+    """Partitions made and committed by a test of real transactions (another session must
+    see them), dropped again after it."""
+    spec = LOGS["web-sessions"]
+    before = {partition.name for partition in partitions.partitions_of(spec.model)}
+    yield
+    with connection.cursor() as cursor:
+        for partition in partitions.partitions_of(spec.model):
+            if partition.name not in before:
+                cursor.execute(f'DROP TABLE "{partition.name}"')
+    partitions.forget_boundaries()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("committed_partitions")
+def test_a_drop_waits_briefly_for_the_tables_lock_and_tries_again(settings):
+    settings.RETENTION_DAYS = {"web-sessions": 60}
+    _web_sessions_of([0, 100])
+    table = LOGS["web-sessions"].model._meta.db_table
+
+    # A page reading the table for 0.3 s: the detach waits 0.2 s, gives way, and retries.
+    with _table_read_elsewhere(table, for_seconds=0.3):
+        result = purge_logs(now=NOW)
+
+    assert result.deleted["web-sessions"] == 1
+    assert len(result.dropped) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("committed_partitions")
+def test_a_drop_that_never_gets_the_lock_changes_nothing(settings, monkeypatch):
+    monkeypatch.setattr(partitions, "DETACH_PAUSE", 0.05)
+    settings.RETENTION_DAYS = {"web-sessions": 60}
+    _web_sessions_of([0, 100])
+    table = LOGS["web-sessions"].model._meta.db_table
+    before = _stored()
+
+    with _table_read_elsewhere(table, for_seconds=None), pytest.raises(OperationalError):
+        purge_logs(now=NOW)
+
+    assert models.WebSessionEvent.objects.count() == 2
+    assert _stored() == before
 
 
 def test_the_migration_keeps_a_tables_rows_as_its_legacy_partition():
