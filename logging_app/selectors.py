@@ -172,12 +172,27 @@ def accounts_like(text: str, *, limit: int = ACCOUNT_SUGGESTIONS) -> list[models
     return list(found.values())[:limit]
 
 
-def _in_order(rows: list[Model], order_by: Sequence[str]) -> list[Model]:
-    """`rows` sorted as `order_by` (field names, "-" for descending) sorts them."""
-    for name in reversed(order_by):
+def _in_order(rows: list, order_by: Sequence[str], *, as_tuples: bool = False) -> list:
+    """`rows` sorted as `order_by` (field names, "-" for descending) sorts them: model
+    instances, or tuples of the order's values (`_order_columns`)."""
+    for position, name in reversed(list(enumerate(order_by))):
         field = name.lstrip("-")
-        rows.sort(key=attrgetter("pk" if field in ("pk", "id") else field), reverse=name[0] == "-")
+        key = (
+            itemgetter(position)
+            if as_tuples
+            else attrgetter("pk" if field in ("pk", "id") else field)
+        )
+        rows.sort(key=key, reverse=name[0] == "-")
     return rows
+
+
+def _order_columns(queryset: QuerySet) -> list[str]:
+    """The columns a branch's member of a UNION returns, for its ORDER BY to name them: the
+    queryset's order's, then its pk (last, whatever the order ends with)."""
+    columns = [name.lstrip("-") for name in queryset.query.order_by]
+    if not columns or columns[-1] not in ("pk", "id"):
+        columns.append("pk")
+    return columns
 
 
 def _windows(queryset: QuerySet) -> list[Q]:
@@ -258,7 +273,7 @@ def _first_rows(queryset: QuerySet, limit: int, branches: Sequence[Q] = ()) -> l
         if compound:
             # Each branch's first rows as a member of one UNION ALL (PostgreSQL): its ORDER
             # BY names the columns it returns, so those are the order's (time, id).
-            columns = [name.lstrip("-") for name in queryset.query.order_by]
+            columns = _order_columns(queryset)
             firsts = [_branch(queryset, b).values_list(*columns)[:limit] for b in branches]
             union = [row[-1] for row in firsts[0].union(*firsts[1:], all=True)]
         else:
@@ -662,20 +677,14 @@ def branch_heads(
     unordered, PostgreSQL read them by a bitmap of the OR the filter also holds, every row
     of the busy account in a partition (124,000, 12 ms) before the first 1,001."""
     cap = COUNT_CAP if cap is None else cap
-    order = [name for name in queryset.query.order_by if isinstance(name, str)]
-    # Each member's ORDER BY names columns it returns (`first_rows`): the order's, then pk.
-    columns = [name.lstrip("-") for name in order]
-    if not columns or columns[-1] not in ("pk", "id"):
-        columns.append("pk")
+    columns = _order_columns(queryset)
     members = [_branch(queryset, b).values_list(*columns)[: cap + 1] for b in branches]
     if connections[queryset.db].features.supports_slicing_ordering_in_compound:
         found = list(members[0].union(*members[1:], all=True))
     else:
         found = [row for member in members for row in member]
     heads = list({row[-1]: row for row in found}.values())
-    for position in reversed(range(len(order))):
-        heads.sort(key=itemgetter(position), reverse=order[position].startswith("-"))
-    return heads[: cap + 1]
+    return _in_order(heads, queryset.query.order_by, as_tuples=True)[: cap + 1]
 
 
 def log_count(
