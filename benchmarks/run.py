@@ -662,8 +662,11 @@ def _purge_under_load(days: int, end: datetime) -> None:
     print(f"({deleted:,} rows) in {seconds:.1f} s ({deleted / seconds:,.0f} rows/s), in batches")
     print(f"of {jobs.PURGE_BATCH:,}, while a second process loads the first page and ingests")
     print("batches of 100 CDRs.")
-    for name, spent in purged.drop_seconds.items():
-        print(f"- partition `{name}` dropped whole (its figures, detach, drop) in {spent:.2f} s")
+    for drop in purged.drops:
+        print(
+            f"- partition `{drop.name}` ({drop.rows:,} rows) detached with its figures in "
+            f"{drop.seconds:.2f} s, its files freed in {drop.freed_seconds:.2f} s more"
+        )
     print()
     print()
     print("| Concurrent load | requests | p50 | p95 | max |")

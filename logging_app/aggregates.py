@@ -24,13 +24,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db import connection, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from . import models
-from .figures import CallRates, FigureTable, add_figures, drop_emptied, take_away, within
+from .figures import CallRates, FigureTable, add_figures, take_away, within
 
 # A CDR's links, and whether the linked account made the call (else received it).
 CALL_LINKS = (("caller_account_id", True), ("callee_account_id", False))
@@ -73,13 +75,9 @@ def count_calls(rows: Iterable[Mapping[str, object]], sign: int) -> None:
             counts[_MADE_DURATION if made else _RECEIVED_DURATION] += sign * row["call_duration"]
     totals = _totals(tally)
     weeks = _weeks(totals)
-    add_figures(ACCOUNT_CALL_DAYS, tally)
-    add_figures(ACCOUNT_CALL_TOTALS, totals)
-    add_figures(ACCOUNT_CALL_WEEKS, weeks)
-    if sign < 0:
-        drop_emptied(ACCOUNT_CALL_DAYS, tally.keys())
-        drop_emptied(ACCOUNT_CALL_TOTALS, totals.keys())
-        drop_emptied(ACCOUNT_CALL_WEEKS, weeks.keys())
+    add_figures(ACCOUNT_CALL_DAYS, tally, emptying=sign < 0)
+    add_figures(ACCOUNT_CALL_TOTALS, totals, emptying=sign < 0)
+    add_figures(ACCOUNT_CALL_WEEKS, weeks, emptying=sign < 0)
 
 
 _KEY = ("account_id", "day", "disposition", "hangup_cause")
@@ -233,12 +231,25 @@ def uncount_calls(rows: QuerySet) -> None:
 
 def forget_calls(start: datetime | None, end: datetime | None) -> None:
     """Delete the figures of the days in [start, end) (UTC midnights; None: unbounded)."""
-    days = within("day", start and start.date(), end and end.date())
-    # A week may begin or end outside the days: their share of it is taken away.
-    forgotten = models.AccountCallTotal.objects.filter(days).values_list(
-        "account_id", "day", *TOTALS
-    )
-    take_away(ACCOUNT_CALL_WEEKS, _weeks({(a, d): counts for a, d, *counts in forgotten}))
+    first, last = start and start.date(), end and end.date()
+    # The weeks wholly among the days go with them, deleted as a range (a week's partition
+    # is one); a week that begins or ends outside them loses their days' share of it.
+    whole_first = first and week_of(first + timedelta(days=6))  # the first Monday from `first`
+    whole_last = last and week_of(last)  # the weeks before this one end by `last`
+    if whole_first and whole_last and whole_last < whole_first:
+        whole_last = whole_first  # no whole week: the days lie within one
+    edges = []
+    if first and whole_first:
+        edges.append(within("day", first, min(whole_first, last) if last else whole_first))
+    if last and whole_last:
+        edges.append(within("day", max(whole_last, first) if first else whole_last, last))
+    if edges:
+        shares = models.AccountCallTotal.objects.filter(reduce(or_, edges)).values_list(
+            "account_id", "day", *TOTALS
+        )
+        take_away(ACCOUNT_CALL_WEEKS, _weeks({(a, d): counts for a, d, *counts in shares}))
+    models.AccountCallWeek.objects.filter(within("week", whole_first, whole_last)).delete()
+    days = within("day", first, last)
     models.AccountCallDay.objects.filter(days).delete()
     models.AccountCallTotal.objects.filter(days).delete()
 

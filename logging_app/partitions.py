@@ -267,21 +267,31 @@ def keep_partitions(*, now: datetime | None = None) -> KeepResult:
 class Dropped:
     name: str
     rows: int
-    seconds: float = 0.0  # the drop's transaction: its figures taken away, detached, dropped
+    # The detach's transaction: the partition's figures taken away, then the partition
+    # detached, the log's table locked from the detach to the commit.
+    seconds: float = 0.0
+    # The detached table dropped, its files freed, in a transaction of its own that locks
+    # nothing the log's readers and writers use.
+    freed_seconds: float = 0.0
 
 
-def _drop(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart: bool) -> int:
-    """Drop partition `name` of `parent`, its rows first taken from the log's aggregates;
-    returns how many rows it held. One transaction: the figures never lose rows that are
-    still stored, nor keep rows that are gone.
+def _detach(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart: bool) -> int:
+    """Detach partition `name` from `parent`, its rows first taken from the log's
+    aggregates; returns how many rows it held. One transaction: the figures never lose rows
+    that are still in the log, nor keep rows that are no longer.
 
     A whole time partition holds every row of its period, whose edges are UTC midnights:
     the figures of those hours and days are deleted outright. An `apart` sub-partition
     holds only some of them: its rows are grouped by the database and taken away.
+
+    The detached table is dropped afterwards, by `_drop_table`: freeing a week's files
+    (1.8 GB at 10M CDRs a month) took 1.3 s in the commit of the DROP, and a detach and
+    drop in one transaction held the log's table locked, ingest and pages waiting, until
+    that commit ended (docs/benchmarks.md).
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        # No row may arrive (a backfill) between the count and the drop.
+        # No row may arrive (a backfill) between the count and the detach.
         cursor.execute(f"LOCK TABLE {_quote(name)} IN SHARE MODE")
         if apart:
             cursor.execute(f"SELECT count(*) FROM {_quote(name)}")
@@ -305,8 +315,25 @@ def _drop(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart:
         _delete_dependents(spec.model, name)
         cursor.execute(f"SET LOCAL lock_timeout = '{DETACH_LOCK_TIMEOUT}'")
         cursor.execute(f"ALTER TABLE {_quote(parent)} DETACH PARTITION {_quote(name)}")
-        cursor.execute(f"DROP TABLE {_quote(name)}")
     return rows
+
+
+def _drop_table(name: str) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_quote(name)}")
+
+
+def _detached(model: type[Model]) -> list[str]:
+    """The log's partitions detached and not dropped (a purge stopped between the two):
+    its tables named as its partitions are that are no partition of anything."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE starts_with(relname, %s) "
+            "AND relkind IN ('r', 'p') AND NOT relispartition "
+            "AND relnamespace = current_schema()::regnamespace ORDER BY relname",
+            [_table(model) + "_p"],
+        )
+        return [name for (name,) in cursor.fetchall()]
 
 
 def _delete_dependents(model: type[Model], partition: str) -> None:
@@ -330,6 +357,8 @@ def drop_expired_partitions(
     if not is_partitioned(spec.model):
         return []
     table = _table(spec.model)
+    for name in _detached(spec.model):
+        _drop_table(name)
     dropped = []
     for partition in partitions_of(spec.model):
         if partition.default or partition.end is None or partition.end > now:
@@ -348,19 +377,22 @@ def drop_expired_partitions(
 
 
 def _dropped(spec: LogSpec, name: str, parent: str, partition: Partition, *, apart: bool):
-    """`_drop`, tried again while its detach cannot have the table's lock at once."""
+    """`_detach`, tried again while it cannot have the table's lock at once; then the
+    detached table dropped."""
     attempt = 1
     while True:
         started = monotonic()
         try:
-            rows = _drop(spec, name, parent, partition, apart=apart)
+            rows = _detach(spec, name, parent, partition, apart=apart)
         except OperationalError as error:
             if not isinstance(error.__cause__, LockNotAvailable) or attempt >= DETACH_TRIES:
                 raise
             attempt += 1
             sleep(DETACH_PAUSE)
         else:
-            return Dropped(name, rows, monotonic() - started)
+            detached = monotonic()
+            _drop_table(name)
+            return Dropped(name, rows, detached - started, monotonic() - detached)
 
 
 def _has_apart(name: str) -> bool:

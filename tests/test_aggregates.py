@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.db.models import Q
 
 from logging_app import models
-from logging_app.aggregates import WINDOWS, call_windows
+from logging_app.aggregates import WINDOWS, call_windows, forget_calls
 from logging_app.ingest import ingest_records
 from logging_app.jobs import purge_logs
 from tests.factories import cdr_report
+from tests.test_figures import _stored
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +137,41 @@ def test_a_purged_day_leaves_no_figure_behind(settings):
 
     assert not models.CallDetailRecord.objects.exists()
     assert not models.AccountCallDay.objects.exists()
+
+
+# Days forgotten (a partition dropped): a Wednesday to a Friday of one week, a Wednesday to
+# the Tuesday two weeks on, whole weeks, and ranges open at either end.
+WEDNESDAY = datetime(2026, 11, 4, tzinfo=UTC)
+MONDAY = datetime(2026, 11, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (WEDNESDAY, WEDNESDAY + timedelta(days=2)),
+        (WEDNESDAY, WEDNESDAY + timedelta(days=13)),
+        (MONDAY, MONDAY + timedelta(weeks=2)),
+        (None, WEDNESDAY),
+        (WEDNESDAY, None),
+        (None, None),
+    ],
+)
+def test_forgetting_days_leaves_what_the_rows_left_count(start, end):
+    _accounts()
+    ingest_records(log="cdr", records=_calls(400, seed=9, days=35))
+    days = Q()
+    if start:
+        days &= Q(call_date__gte=start)
+    if end:
+        days &= Q(call_date__lt=end)
+
+    forget_calls(start, end)
+    models.CallDetailRecord.objects.filter(days).delete()  # the rows the figures lost
+
+    calls = ("days", "totals", "weeks")  # the hours are not the account's figures
+    kept = {table: rows for table, rows in _stored().items() if table in calls}
+    call_command("rebuild_aggregates")
+    assert {table: rows for table, rows in _stored().items() if table in calls} == kept
 
 
 def test_rows_linked_when_their_account_arrives_are_counted():

@@ -313,6 +313,52 @@ def test_a_drop_that_never_gets_the_lock_changes_nothing(settings, monkeypatch):
     assert _stored() == before
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("committed_partitions")
+def test_a_dropped_partitions_files_are_freed_with_the_log_table_unlocked(settings, monkeypatch):
+    settings.RETENTION_DAYS = {"web-sessions": 60}
+    _web_sessions_of([0, 100])
+    table = LOGS["web-sessions"].model._meta.db_table
+    drop_table, read = partitions._drop_table, []
+
+    def read_first(name: str) -> None:
+        # Another session reads the log while the detached partition is dropped: the
+        # detach has committed, so nothing holds the log's table.
+        with psycopg.connect(_conninfo(), autocommit=True) as other:
+            other.execute("SET lock_timeout = '100ms'")
+            read.append(other.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+        drop_table(name)
+
+    monkeypatch.setattr(partitions, "_drop_table", read_first)
+    result = purge_logs(now=NOW)
+
+    assert read == [1]
+    assert [drop.rows for drop in result.drops] == [1]
+    assert not partitions._detached(LOGS["web-sessions"].model)
+
+
+def test_a_partition_detached_and_not_dropped_is_dropped_by_the_next_purge(settings):
+    settings.RETENTION_DAYS = {"web-sessions": 60}
+    _web_sessions_of([0, 100])
+    spec = LOGS["web-sessions"]
+    table = spec.model._meta.db_table
+    old = next(
+        partition
+        for partition in partitions.partitions_of(spec.model)
+        if partition.start and partition.start <= NOW - timedelta(days=100) < partition.end
+    )
+    with connection.cursor() as cursor:  # a purge stopped after its detach
+        cursor.execute(f'ALTER TABLE "{table}" DETACH PARTITION "{old.name}"')
+    assert partitions._detached(spec.model) == [old.name]
+
+    purge_logs(now=NOW)
+
+    assert not partitions._detached(spec.model)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [old.name])
+        assert cursor.fetchone()[0] is None
+
+
 def test_the_migration_keeps_a_tables_rows_as_its_legacy_partition():
     migration = importlib.import_module("logging_app.migrations.0012_time_partitions")
     table = "partition_trial"

@@ -9,7 +9,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from ..logs import LOGS, LogSpec
-from ..partitions import drop_expired_partitions, partitioned_logs
+from ..partitions import Dropped, drop_expired_partitions, partitioned_logs
 from ..selectors import Cursor
 from .report import log_result
 
@@ -22,8 +22,8 @@ class PurgeResult:
     deleted: dict[str, int] = field(default_factory=dict)
     # Partitions dropped whole (PostgreSQL), by name; their rows are counted in `deleted`.
     dropped: list[str] = field(default_factory=list)
-    # How long each drop took, by name (the benchmark's figures).
-    drop_seconds: dict[str, float] = field(default_factory=dict)
+    # Each drop's rows and times (the benchmark's figures).
+    drops: list[Dropped] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -99,7 +99,7 @@ def purge_logs(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) ->
         )
         if dropped:
             result.dropped += [partition.name for partition in dropped]
-            result.drop_seconds |= {partition.name: partition.seconds for partition in dropped}
+            result.drops += dropped
             deleted[spec.slug] = sum(partition.rows for partition in dropped)
     for spec in LOGS.values():
         if spec.expired is not None:

@@ -152,6 +152,13 @@ class AccountCallDay(models.Model):
     made_duration = models.BigIntegerField(help_text="Seconds of call duration.")
     received_duration = models.BigIntegerField(help_text="Seconds of call duration.")
 
+    class Meta:
+        indexes = [
+            # A week's days found at once when its CDR partition is dropped, however many
+            # years of days the table keeps (a scan of one month's took up to 0.25 s).
+            models.Index(fields=["day"], name="account_call_day_day"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.account_id} {self.day}: {self.made}+{self.received} {self.disposition}"
 
