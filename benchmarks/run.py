@@ -138,15 +138,19 @@ def _number(n: int) -> str:
 
 
 FREQUENT = 1  # an account in about 10% of the rows
+MIDDLE = 2  # an account in about 0.2% of them
 RARE = ACCOUNTS - 1  # an account in about 1 row in 50,000
+OTHERS = (3, ACCOUNTS - 1)  # the other accounts, each in about 1 row in 1,000
 
 
 def _party(i: int, rng: random.Random) -> int:
     if i % 10 == 0:
         return FREQUENT
+    if i % 500 == 3:
+        return MIDDLE
     if i % 50_000 == 7:
         return RARE
-    return rng.randrange(2, ACCOUNTS - 1)
+    return rng.randrange(*OTHERS)
 
 
 # The days the rows are spread over, ending now (--days).
@@ -162,7 +166,7 @@ def _times(rows: int, end: datetime) -> Callable[[int], str]:
 def _cdr_records(rows: int, end: datetime) -> Iterator[dict]:
     rng, at = random.Random(1), _times(rows, end)
     for i in range(rows):
-        caller, callee = _party(i, rng), rng.randrange(2, ACCOUNTS - 1)
+        caller, callee = _party(i, rng), rng.randrange(*OTHERS)
         disposition = rng.choice(DISPOSITIONS)
         duration = rng.randrange(0, 3600) if disposition == "ANSWERED" else 0
         yield {
@@ -506,6 +510,7 @@ def main() -> None:
     user = User.objects.filter(username="bench").first()
     client.force_login(user or User.objects.create_superuser("bench", password=uuid.uuid4().hex))
     frequent = models.Account.objects.get(username=_username(FREQUENT))
+    middle = models.Account.objects.get(username=_username(MIDDLE))
     rare = models.Account.objects.get(username=_username(RARE))
     since = timezone.localtime(end - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
     until = timezone.localtime(end).strftime("%Y-%m-%dT%H:%M:%S")
@@ -522,6 +527,11 @@ def main() -> None:
             f"account {frequent.username} (~10% of rows)",
             f"{console}?{urlencode({'account': frequent.username})}",
             f"{admin}?caller_account__id__exact={frequent.pk}",
+        ),
+        (
+            f"account {middle.username} (~0.2% of rows)",
+            f"{console}?{urlencode({'account': middle.username})}",
+            f"{admin}?caller_account__id__exact={middle.pk}",
         ),
         (
             f"account {rare.username} (~1 row in 50,000)",
@@ -568,7 +578,7 @@ def main() -> None:
         ),
         *(
             (f"account page ({which} account)", f"/accounts/{account.username}/", "")
-            for which, account in (("frequent", frequent), ("rare", rare))
+            for which, account in (("frequent", frequent), ("0.2%", middle), ("rare", rare))
         ),
         *((name, url, "") for name, url in figures_bench.PAGES),
     ]
