@@ -123,7 +123,7 @@ def _delete_keys(cursor, table: FigureTable, keys: Sequence[tuple]) -> None:
     The rows are those the upsert just emptied, locked by it: their counters are not
     asked again. Asked, the planner took `calls <= 0` for one row in the table (its
     statistics had seen none) and read the keys once for each row it found: 1.5 s to
-    delete a week of 2,000 accounts' week totals, 10 ms without (docs/benchmarks.md).
+    delete a week of 2,000 accounts' week totals, 0.1 s without (docs/benchmarks.md).
     """
     if not keys:
         return

@@ -285,7 +285,7 @@ def _detach(spec: LogSpec, name: str, parent: str, partition: Partition, *, apar
     holds only some of them: its rows are grouped by the database and taken away.
 
     The detached table is dropped afterwards, by `_drop_table`: freeing a week's files
-    (1.8 GB at 10M CDRs a month) took 1.3 s in the commit of the DROP, and a detach and
+    (about 1.5 GB at 10M CDRs a month) took 1.3 s in the commit of the DROP, and a detach and
     drop in one transaction held the log's table locked, ingest and pages waiting, until
     that commit ended (docs/benchmarks.md).
     """
