@@ -115,6 +115,17 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def whole_weeks(first: date | None, last: date | None) -> tuple[date | None, date | None]:
+    """The whole weeks among the days [first, last) (None: unbounded), as the Mondays
+    [from, until): the days before `from` and from `until` on are the range's edges. No
+    whole week: `last` twice, so that the days before it are all edge."""
+    weeks_from = first and week_of(first + timedelta(days=6))  # the first Monday from `first`
+    weeks_until = last and week_of(last)  # the weeks before its own end by `last`
+    if weeks_from and weeks_until and weeks_from >= weeks_until:
+        return last, last
+    return weeks_from, weeks_until
+
+
 def _weeks(totals: Mapping[tuple, Sequence[int]]) -> dict[tuple, list[int]]:
     """Day totals (account, day) → TOTALS summed by week: (account, Monday) → TOTALS."""
     weeks: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -234,21 +245,18 @@ def forget_calls(start: datetime | None, end: datetime | None) -> None:
     first, last = start and start.date(), end and end.date()
     # The weeks wholly among the days go with them, deleted as a range (a week's partition
     # is one); a week that begins or ends outside them loses their days' share of it.
-    whole_first = first and week_of(first + timedelta(days=6))  # the first Monday from `first`
-    whole_last = last and week_of(last)  # the weeks before this one end by `last`
-    if whole_first and whole_last and whole_last < whole_first:
-        whole_last = whole_first  # no whole week: the days lie within one
+    weeks_from, weeks_until = whole_weeks(first, last)
     edges = []
-    if first and whole_first:
-        edges.append(within("day", first, min(whole_first, last) if last else whole_first))
-    if last and whole_last:
-        edges.append(within("day", max(whole_last, first) if first else whole_last, last))
+    if first:
+        edges.append(within("day", first, weeks_from))
+    if last:
+        edges.append(within("day", weeks_until, last))
     if edges:
         shares = models.AccountCallTotal.objects.filter(reduce(or_, edges)).values_list(
             "account_id", "day", *TOTALS
         )
         take_away(ACCOUNT_CALL_WEEKS, _weeks({(a, d): counts for a, d, *counts in shares}))
-    models.AccountCallWeek.objects.filter(within("week", whole_first, whole_last)).delete()
+    models.AccountCallWeek.objects.filter(within("week", weeks_from, weeks_until)).delete()
     days = within("day", first, last)
     models.AccountCallDay.objects.filter(days).delete()
     models.AccountCallTotal.objects.filter(days).delete()

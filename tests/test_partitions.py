@@ -200,19 +200,7 @@ def _figures_are_rebuilt_alike() -> None:
 def test_retention_drops_whole_partitions(settings):
     settings.RETENTION_DAYS = {"web-sessions": 60}
     spec = LOGS["web-sessions"]
-    for days in (0, 45, 100, 200):
-        partitions.keep_partitions(now=NOW - timedelta(days=days))
-    records = [
-        {
-            "event_id": f"0b7e6a7e-4c1a-4d2e-9a53-1f7f5b0c2{days:03d}",
-            "date_created": (NOW - timedelta(days=days)).isoformat(),
-            "event_type": "SUCCESS",
-            "principal": "olga",
-            "ip_address": "192.0.2.1",
-        }
-        for days in (0, 45, 100, 200)
-    ]
-    ingest_records(log="web-sessions", records=records)
+    _web_sessions_of([0, 45, 100, 200])
     before = set(_names(spec))
 
     result = purge_logs(now=NOW)

@@ -20,10 +20,13 @@ PURGE_BATCH = 5000
 class PurgeResult:
     # Rows deleted by log slug: a log's own rules' (the CDR policy's) and its retention's.
     deleted: dict[str, int] = field(default_factory=dict)
-    # Partitions dropped whole (PostgreSQL), by name; their rows are counted in `deleted`.
-    dropped: list[str] = field(default_factory=list)
-    # Each drop's rows and times (the benchmark's figures).
+    # Partitions dropped whole (PostgreSQL), with their rows (counted in `deleted` too) and
+    # times (the benchmark's figures).
     drops: list[Dropped] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> list[str]:
+        return [drop.name for drop in self.drops]
 
     @property
     def changed(self) -> bool:
@@ -98,7 +101,6 @@ def purge_logs(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) ->
             now=now,
         )
         if dropped:
-            result.dropped += [partition.name for partition in dropped]
             result.drops += dropped
             deleted[spec.slug] = sum(partition.rows for partition in dropped)
     for spec in LOGS.values():
